@@ -1,0 +1,226 @@
+import FieldSyncProtocol
+import Foundation
+import GRDB
+
+/// What one sync did.
+public struct SyncReport: Codable, Sendable {
+    /// False when the server could not be reached; everything unsent is kept for the next sync.
+    public var reachable = true
+    public var message: String?
+    public var sent = 0
+    public var applied = 0
+    public var merged = 0
+    public var conflicted = 0
+    public var refused = 0
+    public var received = 0
+    public var pages = 0
+    public var unsent = 0
+    /// The refusals of this sync, with their reasons.
+    public var refusals: [StoredVerdict] = []
+    /// True when the server said this device is revoked and the local store was erased.
+    public var wiped = false
+}
+
+/// Progress of a long sync, for a terminal.
+public struct SyncProgress: Sendable {
+    public let phase: String
+    public let done: Int
+}
+
+extension FieldSyncDevice {
+    struct Session {
+        let transport: HTTPTransport
+    }
+
+    func session() throws(ClientError) -> Session {
+        let (server, token, unsent, oldest): (String?, String?, Int, String?) = try store.read { db in
+            (
+                try store.setting(SettingKey.server, in: db), try store.setting(SettingKey.token, in: db),
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0,
+                try String.fetchOne(db, sql: "SELECT MIN(made_at) FROM outbox")
+            )
+        }
+        guard let server, let token else { throw ClientError.notEnrolled() }
+        var headers = [WireProtocol.unsentHeader: String(unsent)]
+        if let oldest = oldest.flatMap(WireTime.parse) {
+            headers[WireProtocol.oldestUnsentHeader] = String(max(0, Int(Date().timeIntervalSince(oldest))))
+        }
+        return Session(transport: try HTTPTransport(server: server, token: token, extraHeaders: headers))
+    }
+
+    /// Push everything unsent, in order, then pull every change after the cursor.
+    public func sync(pageSize: Int = WireProtocol.defaultPageSize, progress: (@Sendable (SyncProgress) -> Void)? = nil) async throws(ClientError)
+        -> SyncReport
+    {
+        var report = SyncReport()
+        let session = try session()
+        do {
+            try await push(session, &report, progress)
+            if report.reachable { try await pull(session, pageSize: pageSize, &report, progress) }
+        } catch where error.code == ErrorCode.deviceRevoked.rawValue {
+            try wipe()
+            report.wiped = true
+            report.message = "\(error.message) This device's local store has been erased."
+            return report
+        } catch where error.code == "server_unreachable" {
+            report.reachable = false
+            report.message = error.message
+        }
+        report.unsent = try store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
+        if report.reachable {
+            try store.write { db in try store.setSetting(SettingKey.lastSyncAt, WireTime.now(), in: db) }
+        }
+        return report
+    }
+
+    func push(_ session: Session, _ report: inout SyncReport, _ progress: (@Sendable (SyncProgress) -> Void)?) async throws(ClientError) {
+        let total = try store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
+        // Bounded: each round answers or drops the oldest entry, or stops.
+        for _ in 0..<total {
+            guard let (sequence, body) = try store.read({ db -> (Int64, Data)? in
+                try Row.fetchOne(db, sql: "SELECT sequence, body FROM outbox ORDER BY sequence LIMIT 1").map { ($0["sequence"], $0["body"]) }
+            }) else { return }
+            try store.write { db in try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1 WHERE sequence = ?", arguments: [sequence]) }
+            let answer = try await session.transport.send("POST", "v1/changesets", body: body)
+            let changeSet: ChangeSet
+            do { changeSet = try decoder.decode(ChangeSet.self, from: body) } catch { throw .storage(error) }
+            report.sent += 1
+            switch answer.status {
+            case 200:
+                let result: ChangeSetResult
+                do { result = try decoder.decode(ChangeSetResult.self, from: answer.body) } catch {
+                    throw ClientError("bad_answer", "The server's answer to a change set could not be read: \(error)")
+                }
+                try settle(changeSet, sequence: sequence, verdicts: result.verdicts, report: &report)
+            case 401, 403:
+                throw Self.refusal(answer)
+            case 400 where HTTPTransport.errorBody(answer.body)?.code == ErrorCode.unsupportedProtocolVersion.rawValue:
+                throw Self.refusal(answer)
+            case 400..<500:
+                // Refused for its content: keep it as a refusal and go on, so the queue never jams (2.4).
+                let detail = HTTPTransport.errorBody(answer.body)
+                let verdicts = changeSet.operations.enumerated().map { index, op in
+                    OperationVerdict(
+                        index: index, record: op.record, outcome: .rejected, code: detail?.code ?? "refused",
+                        message: detail?.message ?? "The server refused this change set (\(answer.status)).")
+                }
+                try settle(changeSet, sequence: sequence, verdicts: verdicts, report: &report)
+            default:
+                report.reachable = false
+                report.message = "The server answered \(answer.status); unsent changes are kept and will be sent on the next sync."
+                return
+            }
+            progress?(SyncProgress(phase: "sent", done: report.sent))
+        }
+    }
+
+    /// Stores the verdicts of an answered change set and takes it out of the outbox.
+    func settle(_ changeSet: ChangeSet, sequence: Int64, verdicts: [OperationVerdict], report: inout SyncReport) throws(ClientError) {
+        let now = WireTime.now()
+        let stored: [StoredVerdict] = try store.write { db in
+            var stored: [StoredVerdict] = []
+            for verdict in verdicts {
+                let op = changeSet.operations.indices.contains(verdict.index) ? changeSet.operations[verdict.index] : changeSet.operations[0]
+                let entry = StoredVerdict(
+                    changeSet: changeSet.id, index: verdict.index, record: verdict.record, outcome: verdict.outcome, code: verdict.code,
+                    message: verdict.message, version: verdict.version, receivedAt: now, operation: op)
+                try db.execute(
+                    sql: """
+                        INSERT OR REPLACE INTO verdicts(change_set, op_index, record, outcome, code, message, version, received_at, operation)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        changeSet.id.uuidString, verdict.index, verdict.record.uuidString, verdict.outcome.rawValue, verdict.code,
+                        verdict.message, verdict.version, now, try encoder.encode(op),
+                    ])
+                stored.append(entry)
+            }
+            try db.execute(sql: "DELETE FROM outbox WHERE sequence = ?", arguments: [sequence])
+            try db.execute(sql: "DELETE FROM outbox_records WHERE sequence = ?", arguments: [sequence])
+            // A refused edit never reaches the server's copy: show the record without it again.
+            for verdict in verdicts where verdict.outcome == .rejected {
+                try rebuildLocal(verdict.record, in: db)
+            }
+            return stored
+        }
+        for verdict in stored {
+            switch verdict.outcome {
+            case .applied: report.applied += 1
+            case .merged: report.merged += 1
+            case .conflict: report.conflicted += 1
+            case .rejected:
+                report.refused += 1
+                report.refusals.append(verdict)
+            }
+        }
+    }
+
+    func pull(_ session: Session, pageSize: Int, _ report: inout SyncReport, _ progress: (@Sendable (SyncProgress) -> Void)?) async throws(ClientError) {
+        // Bounded: a feed has at most one page per `pageSize` records; a million pages is far beyond any store.
+        for _ in 0..<1_000_000 {
+            let cursor = try store.read { db in try store.setting(SettingKey.cursor, in: db) } ?? FeedCursor.start.token
+            let answer = try await session.transport.send(
+                "GET", "v1/changes", query: [URLQueryItem(name: "after", value: cursor), URLQueryItem(name: "limit", value: String(pageSize))])
+            guard answer.status == 200 else {
+                if answer.status >= 500 {
+                    report.reachable = false
+                    report.message = "The server answered \(answer.status) to a pull; try again later."
+                    return
+                }
+                throw Self.refusal(answer)
+            }
+            let page = try apply(page: answer.body)
+            report.pages += 1
+            report.received += page.count
+            progress?(SyncProgress(phase: "received", done: report.received))
+            if !page.more { return }
+        }
+    }
+
+    /// Stores one pulled page and moves the cursor, in one transaction: a crash mid-pull resumes
+    /// from the last whole page.
+    func apply(page body: Data) throws(ClientError) -> (count: Int, more: Bool) {
+        let page: PullPage
+        do { page = try decoder.decode(PullPage.self, from: body) } catch {
+            throw ClientError("bad_answer", "A page of the change feed could not be read: \(error)")
+        }
+        try store.write { db in
+            for record in page.records {
+                let document = try encoder.encode(record)
+                try db.execute(
+                    sql: """
+                        INSERT INTO server_records(id, version, document) VALUES (?, ?, ?)
+                        ON CONFLICT(id) DO UPDATE SET version = excluded.version, document = excluded.document
+                        """,
+                    arguments: [record.id.uuidString, record.version, document])
+                try rebuildLocal(record.id, serverDocument: document, in: db)
+            }
+            try store.setSetting(SettingKey.cursor, page.cursor, in: db)
+        }
+        return (page.records.count, page.more)
+    }
+
+    /// Erases the local store (a revoked device, or `retire`).
+    public func wipe() throws(ClientError) {
+        try store.write { db in
+            for table in ["settings", "server_records", "local_records", "outbox", "outbox_records", "verdicts"] {
+                try db.execute(sql: "DELETE FROM \(table)")
+            }
+        }
+        do {
+            try store.queue.writeWithoutTransaction { db in
+                try db.execute(sql: "VACUUM")
+                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            }
+        } catch { throw .storage(error) }
+    }
+
+    /// A record's versions and refused changes, from the server.
+    public func history(of record: UUID) async throws(ClientError) -> HistoryPage {
+        let answer = try await session().transport.send("GET", "v1/records/\(record.uuidString)/history")
+        guard answer.status == 200 else { throw Self.refusal(answer) }
+        do { return try decoder.decode(HistoryPage.self, from: answer.body) } catch {
+            throw ClientError("bad_answer", "The record history could not be read: \(error)")
+        }
+    }
+}

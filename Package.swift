@@ -1,0 +1,120 @@
+// swift-tools-version:6.2
+// FieldSync: offline-first sync of visit records and PEP drafts.
+//
+// Modules are split by dependency weight (as Hummingbird does):
+// - FieldSyncProtocol (Protocol/): the shared model, merge rules and wire types. No dependencies,
+//   so a device app links it without pulling in a server stack.
+// - FieldSyncServer (Server/): HTTP API (Hummingbird 2), SQLite storage (GRDB), merging, access.
+// - FieldSyncClient (Client/): the device library: local GRDB store, outbox, URLSession transport.
+// - Sources/: the thin executables `fieldsync-server`, `fieldsync` and the `fieldsync-bench` workload.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "FieldSync",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "FieldSyncProtocol", targets: ["FieldSyncProtocol"]),
+        .library(name: "FieldSyncServer", targets: ["FieldSyncServer"]),
+        .library(name: "FieldSyncClient", targets: ["FieldSyncClient"]),
+        .executable(name: "fieldsync-server", targets: ["fieldsync-server"]),
+        .executable(name: "fieldsync", targets: ["fieldsync"]),
+        .executable(name: "fieldsync-bench", targets: ["fieldsync-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        .target(
+            name: "FieldSyncProtocol",
+            path: "Protocol/Sources/FieldSyncProtocol",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FieldSyncServer",
+            dependencies: [
+                "FieldSyncProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Server/Sources/FieldSyncServer",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FieldSyncClient",
+            dependencies: [
+                "FieldSyncProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Client/Sources/FieldSyncClient",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "fieldsync-server",
+            dependencies: [
+                "FieldSyncServer",
+                "FieldSyncProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/fieldsync-server",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "fieldsync",
+            dependencies: [
+                "FieldSyncClient",
+                "FieldSyncProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/fieldsync",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "fieldsync-bench",
+            dependencies: [
+                "FieldSyncClient",
+                "FieldSyncProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/fieldsync-bench",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FieldSyncProtocolTests",
+            dependencies: [
+                "FieldSyncProtocol",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "FieldSyncProtocol",
+                "fieldsync-server",
+                "fieldsync",
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

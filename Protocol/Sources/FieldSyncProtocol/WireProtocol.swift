@@ -1,0 +1,55 @@
+import Foundation
+
+/// Constants of the FieldSync wire protocol (see `Protocol/WIRE-PROTOCOL.md`).
+public enum WireProtocol {
+    /// The protocol version this build speaks.
+    public static let version = 1
+    /// Every version this build can serve; a server refuses others with `unsupported_protocol_version`.
+    public static let supportedVersions = [1]
+    /// The request header that carries the client's protocol version on every `/v1` request.
+    public static let versionHeader = "FieldSync-Protocol"
+    /// The request header a device uses to report how many change sets it still holds unsent.
+    public static let unsentHeader = "FieldSync-Unsent"
+    /// The request header a device uses to report the age in seconds of its oldest unsent change set.
+    public static let oldestUnsentHeader = "FieldSync-Oldest-Unsent-Seconds"
+    /// The request header naming the client software and version, e.g. `fieldsync-cli/0.1.0`.
+    public static let clientHeader = "FieldSync-Client"
+
+    /// Largest request body the server accepts by default (4 MiB).
+    public static let defaultMaxBodyBytes = 4 * 1024 * 1024
+    /// Most operations one change set may carry.
+    public static let maxOperationsPerChangeSet = 500
+    /// Largest page a pull may ask for.
+    public static let maxPageSize = 5_000
+    /// Page size used when a pull names none.
+    public static let defaultPageSize = 1_000
+
+    /// The JSON encoder every FieldSync component uses: sorted keys, so equal values give equal bytes.
+    public static func makeEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    /// The JSON decoder every FieldSync component uses. Times are carried as strings (see ``WireTime``).
+    public static func makeDecoder() -> JSONDecoder {
+        JSONDecoder()
+    }
+}
+
+/// Instants on the wire: ISO 8601 in UTC with milliseconds, e.g. `2026-11-22T09:30:00.000Z`.
+///
+/// Kept as strings in the wire types so that every language reads them the same way and no
+/// coder's default date strategy (whole seconds in one, a number in another) can creep in.
+public enum WireTime {
+    public static func format(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    public static func parse(_ text: String) -> Date? {
+        if let d = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return d }
+        return try? Date.ISO8601FormatStyle().parse(text)
+    }
+
+    public static func now() -> String { format(Date()) }
+}

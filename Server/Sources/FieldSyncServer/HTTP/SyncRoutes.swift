@@ -1,0 +1,131 @@
+import FieldSyncProtocol
+import Foundation
+import GRDB
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The HTTP API of the wire protocol (Protocol/WIRE-PROTOCOL.md).
+struct SyncRoutes: Sendable {
+    let database: ServerDatabase
+    let writer: GroupCommitWriter
+    let authenticator: DeviceAuthenticator
+    let feed: FeedReader
+    let histories: HistoryReader
+    let admin: AdminService
+    let maxBodyBytes: Int
+    let logger: Logger
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("healthz") { _, _ -> Response in
+            Self.json(#"{"protocolVersions":[\#(WireProtocol.supportedVersions.map(String.init).joined(separator: ","))],"status":"ok"}"#)
+        }
+        let v1 = router.group("v1").add(middleware: ProtocolVersionMiddleware<BasicRequestContext>())
+        v1.post("enrol") { request, _ in try await enrol(request) }
+        v1.post("changesets") { request, _ in try await push(request) }
+        v1.get("changes") { request, _ in try await pull(request) }
+        v1.get("records/:id/history") { request, context in
+            try await history(request, id: context.parameters.get("id") ?? "")
+        }
+    }
+
+    func enrol(_ request: Request) async throws -> Response {
+        let body = try await RequestDecoding.decode(EnrolmentRequest.self, from: request, maxBytes: 16 * 1024)
+        let answer: EnrolmentResponse
+        do {
+            answer = try admin.redeem(code: body.code, deviceName: body.deviceName)
+        } catch {
+            if error.code == "bad_enrolment_code" {
+                throw APIError(.unauthorized, .badEnrolmentCode, error.message)
+            }
+            throw APIError(.serviceUnavailable, .unavailable, error.message)
+        }
+        logger.info("device enrolled", metadata: ["device": "\(answer.device)", "user": "\(answer.user)"])
+        return try Self.json(answer)
+    }
+
+    func push(_ request: Request) async throws -> Response {
+        let device = try await authenticator.authenticate(authorization: request.headers[.authorization])
+        let changeSet = try await RequestDecoding.decode(ChangeSet.self, from: request, maxBytes: maxBodyBytes)
+        do { try OperationCheck.check(changeSet) } catch { throw APIError.from(error) }
+        recordHealth(request, device: device)
+        let result = try await writer.apply(changeSet, by: device)
+        return try Self.json(result)
+    }
+
+    func pull(_ request: Request) async throws -> Response {
+        let device = try await authenticator.authenticate(authorization: request.headers[.authorization])
+        let query = request.uri.queryParameters
+        var cursor = FeedCursor.start
+        if let text = query["after"].map(String.init), !text.isEmpty {
+            guard let parsed = FeedCursor(token: text) else {
+                throw APIError(
+                    .badRequest, .badCursor,
+                    "The cursor '\(text)' is not one this server gave out; send the cursor from the last page as it was, or none to start over.")
+            }
+            cursor = parsed
+        }
+        var limit = WireProtocol.defaultPageSize
+        if let text = query["limit"].map(String.init) {
+            guard let n = Int(text), (1...WireProtocol.maxPageSize).contains(n) else {
+                throw APIError(.badRequest, .invalidValue, "limit must be a whole number from 1 to \(WireProtocol.maxPageSize).")
+            }
+            limit = n
+        }
+        recordHealth(request, device: device)
+        let body = try await feed.page(after: cursor, limit: limit)
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    func history(_ request: Request, id: String) async throws -> Response {
+        _ = try await authenticator.authenticate(authorization: request.headers[.authorization])
+        guard let record = UUID(uuidString: id) else {
+            throw APIError(.badRequest, .invalidValue, "'\(id)' is not a record id (a UUID).")
+        }
+        guard let page = try await histories.history(of: record) else {
+            throw APIError(.notFound, .notFound, "There is no record \(id) on the server.")
+        }
+        return try Self.json(page)
+    }
+
+    /// Keeps what the device reports about itself (client, protocol, unsent edits) for device
+    /// health (contract 5.5). Best effort, off the request's path: a failure here never fails a sync.
+    func recordHealth(_ request: Request, device: AuthenticatedDevice) {
+        let client = request.headers[HTTPField.Name(WireProtocol.clientHeader)!]
+        let unsent = request.headers[HTTPField.Name(WireProtocol.unsentHeader)!].flatMap { Int($0) }
+        let oldest = request.headers[HTTPField.Name(WireProtocol.oldestUnsentHeader)!].flatMap { Int($0) }
+        let protocolVersion = request.headers[HTTPField.Name(WireProtocol.versionHeader)!].flatMap { Int($0) }
+        let pool = database.pool
+        let logger = logger
+        Task {
+            do {
+                try await pool.write { db in
+                    try db.execute(
+                        sql: """
+                            UPDATE devices SET last_seen_at = ?, client = COALESCE(?, client), protocol_version = COALESCE(?, protocol_version),
+                              unsent = COALESCE(?, unsent), oldest_unsent_seconds = ? WHERE id = ?
+                            """,
+                        arguments: [WireTime.now(), client, protocolVersion, unsent, oldest, device.deviceId.uuidString])
+                }
+            } catch {
+                logger.warning("could not record device health", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    static func json<T: Encodable>(_ value: T) throws -> Response {
+        let data = try WireProtocol.makeEncoder().encode(value)
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func json(_ text: String) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import GRDB
+
+/// The server's SQLite store: one file `fieldsync.sqlite` in the data folder, in WAL mode with
+/// `synchronous = FULL`, so a change set the server has acknowledged is on disk (contract 1.2).
+///
+/// The serving process and the admin commands open the same file; SQLite's locking and a busy
+/// timeout let them work side by side.
+public struct ServerDatabase: Sendable {
+    public let pool: DatabasePool
+    public let path: String
+
+    public static let fileName = "fieldsync.sqlite"
+
+    public static func open(dataDirectory: String) throws(StorageError) -> ServerDatabase {
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: dataDirectory, isDirectory: &isDirectory) {
+            do {
+                try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+            } catch {
+                throw StorageError("Cannot create the data folder \(dataDirectory): \(error.localizedDescription)")
+            }
+        } else if !isDirectory.boolValue {
+            throw StorageError("\(dataDirectory) is a file; --data must name a folder.")
+        }
+        let path = (dataDirectory as NSString).appendingPathComponent(fileName)
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        do {
+            let pool = try DatabasePool(path: path, configuration: config)
+            try ServerSchema.migrator.migrate(pool)
+            return ServerDatabase(pool: pool, path: path)
+        } catch {
+            throw StorageError("Cannot open the FieldSync database at \(path): \(error)")
+        }
+    }
+}
+
+/// A storage failure, with a sentence for the operator.
+public struct StorageError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,259 @@
+import FieldSyncProtocol
+import Foundation
+
+/// Applies one operation to one record, following the merge rules and the record's lifecycle.
+///
+/// Pure logic over snapshots: the caller loads the record, passes lookups in the context, and
+/// stores what comes back. Every refusal is a verdict carrying a code and a sentence, never a throw:
+/// a throw means storage failed and the whole change set is rolled back.
+struct RecordMutator {
+    let context: MutationContext
+
+    func apply(_ op: ChangeOperation, index: Int, to current: RecordSnapshot?) throws -> MutationResult {
+        switch op.op {
+        case .create: return create(op, index: index, existing: current)
+        case .update: return try update(op, index: index, current: current)
+        case .transition: return try transition(op, index: index, current: current)
+        case .delete: return try delete(op, index: index, current: current)
+        case .resolve: return try ConflictResolver(context: context).resolve(op, index: index, current: current)
+        }
+    }
+
+    // MARK: create
+
+    func create(_ op: ChangeOperation, index: Int, existing: RecordSnapshot?) -> MutationResult {
+        guard let kind = op.kind, let youngPerson = op.youngPerson else {
+            return .rejected(index, op, .kindMismatch, "A create needs a kind and a young person.")
+        }
+        if let existing {
+            return .rejected(
+                index, op, .recordExists,
+                "A \(existing.kind.rawValue) record with id \(op.record) already exists (created by \(existing.createdBy)); this create was refused and its values are kept with the refusal."
+            )
+        }
+        let version = context.allocateVersion()
+        let fields = (op.fields ?? [:]).filter { !$0.value.isNull }
+        let state = op.state ?? kind.schema.lifecycle.defaultInitialState
+        let record = RecordSnapshot(
+            id: op.record, kind: kind, youngPerson: youngPerson, state: state, stateVersion: version, version: version,
+            deleted: false, fields: fields, fieldVersions: fields.mapValues { _ in version },
+            createdBy: context.author.user, createdAt: context.author.receivedAt, updatedBy: context.author.user,
+            updatedAt: context.author.receivedAt, conflicts: [])
+        return MutationResult(
+            verdict: OperationVerdict(index: index, record: op.record, outcome: .applied, version: version),
+            record: record,
+            history: history(version, op, .applied, HistoryChanges(fields: fields, state: state)))
+    }
+
+    // MARK: update
+
+    func update(_ op: ChangeOperation, index: Int, current: RecordSnapshot?) throws -> MutationResult {
+        guard var record = current else {
+            return .rejected(index, op, .recordNotFound, "There is no record \(op.record) on the server; your edit is kept with this refusal.")
+        }
+        let base = op.base ?? 0
+        let fields = op.fields ?? [:]
+        if record.deleted {
+            return try editMeetsDelete(op, index: index, record: record, base: base)
+        }
+        let schema = record.kind.schema
+        if let stranger = fields.keys.sorted().first(where: { schema.field($0) == nil }) {
+            return .rejected(
+                index, op, .kindMismatch,
+                "Record \(op.record) is a \(record.kind.rawValue) record, which has no field '\(stranger)'; nothing of this edit was applied.")
+        }
+        if !schema.lifecycle.editableStates.contains(record.state) {
+            return try lockedRecordRefusal(op, index: index, record: record, base: base)
+        }
+        let baseFields = op.baseFields ?? [:]
+        var changed: [String: JSONValue] = [:]
+        var parts: [ConflictPart] = []
+        var merged = false
+        for name in fields.keys.sorted() {
+            let mine = fields[name] ?? .null
+            let currentValue = record.fields[name] ?? .null
+            let kind = schema.fields[name]!.kind
+            switch FieldMerge.merge(field: name, kind: kind, base: baseFields[name] ?? .null, mine: mine, current: currentValue) {
+            case .unchanged:
+                continue
+            case .set(let value, let wasMerged):
+                changed[name] = value
+                merged = merged || wasMerged
+            case .conflicted(let value, let newParts):
+                if value != currentValue { changed[name] = value }
+                parts += newParts
+            }
+        }
+        if changed.isEmpty && parts.isEmpty {
+            return MutationResult(
+                verdict: OperationVerdict(index: index, record: op.record, outcome: .applied, version: record.version),
+                record: nil, history: nil)
+        }
+        let version = context.allocateVersion()
+        for (name, value) in changed {
+            if value.isNull { record.fields.removeValue(forKey: name) } else { record.fields[name] = value }
+            record.fieldVersions[name] = version
+        }
+        let opened = parts.map { part in
+            Conflict(
+                id: UUID(), record: record.id, field: part.path, base: part.base, current: part.current, held: part.held,
+                heldBy: context.author, openedAt: context.author.receivedAt)
+        }
+        record.conflicts += opened
+        touch(&record, version)
+        let outcome: Outcome = opened.isEmpty ? (merged ? .merged : .applied) : .conflict
+        return MutationResult(
+            verdict: OperationVerdict(
+                index: index, record: op.record, outcome: outcome, version: version,
+                message: opened.isEmpty ? nil : conflictSentence(opened),
+                conflicts: opened.isEmpty ? nil : opened.map(\.id)),
+            record: record,
+            history: history(
+                version, op, outcome,
+                HistoryChanges(fields: changed.isEmpty ? nil : changed, conflictsOpened: opened.isEmpty ? nil : opened.map(\.id))),
+            openedConflicts: opened)
+    }
+
+    /// An edit reaching a deleted record: if the delete came from someone else after the edit's
+    /// base, the edit is held in a conflict on the tombstone (contract 1.4); otherwise the device
+    /// knew it was deleted and the edit is refused.
+    func editMeetsDelete(_ op: ChangeOperation, index: Int, record: RecordSnapshot, base: Int64) throws -> MutationResult {
+        guard try context.changedByOthersSince(record.id, base) != nil else {
+            return .rejected(
+                index, op, .recordDeleted,
+                "Record \(op.record) was deleted before this edit was made; the edit is kept with this refusal.")
+        }
+        var record = record
+        let version = context.allocateVersion()
+        let conflict = Conflict(
+            id: UUID(), record: record.id, field: ConflictResolver.recordPath, base: .null, current: .null,
+            held: .object(op.fields ?? [:]), heldBy: context.author, openedAt: context.author.receivedAt)
+        record.conflicts.append(conflict)
+        touch(&record, version)
+        return MutationResult(
+            verdict: OperationVerdict(
+                index: index, record: op.record, outcome: .conflict, version: version,
+                message: "Someone deleted this record while you edited it; your edit is held in conflict \(conflict.id) until someone restores or confirms the delete.",
+                conflicts: [conflict.id]),
+            record: record,
+            history: history(version, op, .conflict, HistoryChanges(conflictsOpened: [conflict.id])),
+            openedConflicts: [conflict])
+    }
+
+    /// Contract 4.7: a record that has left its editable states is not changed by an edit.
+    func lockedRecordRefusal(_ op: ChangeOperation, index: Int, record: RecordSnapshot, base: Int64) throws -> MutationResult {
+        let offer = record.kind == .visit ? " Add it as an addendum, or ask for the visit to be returned." : " Ask for the PEP to be returned for amendment."
+        if record.stateVersion > base, try context.changedByOthersSince(record.id, base) != nil {
+            return .rejected(
+                index, op, .staleEditOnLockedRecord,
+                "This \(record.kind.rawValue) record became \(record.state) (by \(record.updatedBy)) after the version your edit was made on, so your edit did not change it. It is kept as a rejected change.\(offer)"
+            )
+        }
+        return .rejected(
+            index, op, .notEditable,
+            "A \(record.state) \(record.kind.rawValue) record cannot be edited; it is kept as a rejected change.\(offer)")
+    }
+
+    // MARK: transition
+
+    func transition(_ op: ChangeOperation, index: Int, current: RecordSnapshot?) throws -> MutationResult {
+        guard var record = current, !record.deleted else {
+            return .rejected(index, op, current == nil ? .recordNotFound : .recordDeleted, "Record \(op.record) is not on the server (or was deleted); the state change was not made.")
+        }
+        let to = op.to ?? ""
+        if record.state == to {
+            return MutationResult(
+                verdict: OperationVerdict(index: index, record: op.record, outcome: .applied, version: record.version), record: nil,
+                history: nil)
+        }
+        let lifecycle = record.kind.schema.lifecycle
+        guard lifecycle.canMove(from: record.state, to: to) else {
+            let allowed = lifecycle.transitions[record.state] ?? []
+            let options = allowed.isEmpty ? "no other state" : allowed.joined(separator: " or ")
+            return .rejected(
+                index, op, .transitionNotAllowed,
+                "A \(record.state) \(record.kind.rawValue) record can move to \(options), not \(to).")
+        }
+        if to.hasPrefix("RETURNED"), (op.reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            return .rejected(index, op, .transitionCheckFailed, "Returning a record needs a reason the author can act on.")
+        }
+        if !lifecycle.editableStates.contains(to), !record.conflicts.isEmpty {
+            return .rejected(
+                index, op, .transitionCheckFailed,
+                "Record \(op.record) has \(record.conflicts.count) open conflict(s); resolve them (fieldsync conflicts) before moving it to \(to).")
+        }
+        if let check = lifecycle.entryChecks[to] {
+            let problems = check(record.fields)
+            if !problems.isEmpty {
+                return .rejected(
+                    index, op, .transitionCheckFailed,
+                    "The \(record.kind.rawValue) cannot become \(to) yet: \(problems.joined(separator: " "))")
+            }
+        }
+        let version = context.allocateVersion()
+        record.state = to
+        record.stateVersion = version
+        touch(&record, version)
+        return MutationResult(
+            verdict: OperationVerdict(index: index, record: op.record, outcome: .applied, version: version),
+            record: record, history: history(version, op, .applied, HistoryChanges(state: to, reason: op.reason)))
+    }
+
+    // MARK: delete
+
+    func delete(_ op: ChangeOperation, index: Int, current: RecordSnapshot?) throws -> MutationResult {
+        guard var record = current else {
+            return .rejected(index, op, .recordNotFound, "There is no record \(op.record) on the server to delete.")
+        }
+        if record.deleted {
+            return MutationResult(
+                verdict: OperationVerdict(index: index, record: op.record, outcome: .applied, version: record.version), record: nil,
+                history: nil)
+        }
+        let lifecycle = record.kind.schema.lifecycle
+        guard lifecycle.deletableStates.contains(record.state) else {
+            return .rejected(
+                index, op, .notEditable,
+                "A \(record.state) \(record.kind.rawValue) record cannot be deleted; only \(lifecycle.deletableStates.sorted().joined(separator: " or ")) records can be discarded."
+            )
+        }
+        let version = context.allocateVersion()
+        if try context.changedByOthersSince(record.id, op.base ?? 0) != nil {
+            // A delete that meets edits it never saw: the record stays, the delete is held (1.4).
+            let conflict = Conflict(
+                id: UUID(), record: record.id, field: ConflictResolver.recordPath, base: .null,
+                current: .object(record.fields), held: .null, heldBy: context.author, openedAt: context.author.receivedAt)
+            record.conflicts.append(conflict)
+            touch(&record, version)
+            return MutationResult(
+                verdict: OperationVerdict(
+                    index: index, record: op.record, outcome: .conflict, version: version,
+                    message: "Someone edited this record after the version you deleted; it was kept and your delete is held in conflict \(conflict.id).",
+                    conflicts: [conflict.id]),
+                record: record, history: history(version, op, .conflict, HistoryChanges(conflictsOpened: [conflict.id])),
+                openedConflicts: [conflict])
+        }
+        record.deleted = true
+        touch(&record, version)
+        return MutationResult(
+            verdict: OperationVerdict(index: index, record: op.record, outcome: .applied, version: version),
+            record: record, history: history(version, op, .applied, HistoryChanges(deleted: true)))
+    }
+
+    // MARK: helpers
+
+    func touch(_ record: inout RecordSnapshot, _ version: Int64) {
+        record.version = version
+        record.updatedBy = context.author.user
+        record.updatedAt = context.author.receivedAt
+    }
+
+    func history(_ version: Int64, _ op: ChangeOperation, _ outcome: Outcome, _ changes: HistoryChanges) -> HistoryEntry {
+        HistoryEntry(version: version, operation: op.op, outcome: outcome, by: context.author, changes: changes)
+    }
+
+    func conflictSentence(_ conflicts: [Conflict]) -> String {
+        let fields = conflicts.map(\.field).joined(separator: ", ")
+        return "Someone else changed \(fields) differently at the same time; their value stays current and yours is held in a conflict until someone resolves it."
+    }
+}

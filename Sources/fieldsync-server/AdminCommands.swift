@@ -1,0 +1,127 @@
+import ArgumentParser
+import FieldSyncProtocol
+import FieldSyncServer
+import Foundation
+
+struct Admin: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage users and devices. Works on the data folder whether the server is running or not.",
+        subcommands: [UserCommands.self, DeviceCommands.self])
+}
+
+/// Options every admin command takes.
+struct AdminOptions: ParsableArguments {
+    @Option(help: "The server's data folder.")
+    var data: String
+
+    @Flag(help: "Print one JSON document instead of text.")
+    var json = false
+
+    func service() throws -> AdminService {
+        do {
+            return AdminService(database: try ServerDatabase.open(dataDirectory: data))
+        } catch {
+            throw AdminFailure(error: AdminError("storage_error", error.message), json: json)
+        }
+    }
+
+    /// Runs an admin action, printing its result as text or JSON, or its error with a code.
+    func report<T: Encodable>(_ action: (AdminService) throws(AdminError) -> T, text: (T) -> String) throws {
+        let admin = try service()
+        let value: T
+        do { value = try action(admin) } catch { throw AdminFailure(error: error, json: json) }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        } else {
+            print(text(value))
+        }
+    }
+}
+
+/// An admin error printed for people (or as JSON) with a non-zero exit.
+struct AdminFailure: Error, CustomStringConvertible {
+    let error: AdminError
+    let json: Bool
+    var description: String {
+        if json, let data = try? JSONEncoder().encode(["error": error]) { return String(decoding: data, as: UTF8.self) }
+        return "\(error.message) [\(error.code)]"
+    }
+}
+
+struct UserCommands: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "Add and list users.", subcommands: [Add.self, List.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a user.")
+        @OptionGroup var options: AdminOptions
+        @Option(help: "The user's name, unique on this server.") var name: String
+        @Option(help: "PA, SW, TM, VSO, DT or SYSADMIN (or personal-adviser, social-worker, team-manager …).") var role: String
+        @Option(help: "The user's team.") var team: String
+
+        func run() throws {
+            guard let parsed = Role(loose: role) else {
+                throw AdminFailure(
+                    error: AdminError("invalid_role", "'\(role)' is not a role; use one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))."),
+                    json: options.json)
+            }
+            try options.report({ admin throws(AdminError) in try admin.addUser(name: name, role: parsed, team: team) }) {
+                "Added user \($0.name) (\($0.role), team \($0.team))."
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List users.")
+        @OptionGroup var options: AdminOptions
+        func run() throws {
+            try options.report({ admin throws(AdminError) in try admin.listUsers() }) { users in
+                users.isEmpty ? "No users yet." : users.map { "\($0.name)\t\($0.role)\t\($0.team)" }.joined(separator: "\n")
+            }
+        }
+    }
+}
+
+struct DeviceCommands: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "device", abstract: "Enrol, list and revoke devices.", subcommands: [Enrol.self, List.self, Revoke.self])
+
+    struct Enrol: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make a one-time enrolment code for a user's device.")
+        @OptionGroup var options: AdminOptions
+        @Option(help: "The user the device belongs to.") var user: String
+        @Option(help: "A name for the device, e.g. its asset tag.") var name: String?
+        func run() throws {
+            try options.report({ admin throws(AdminError) in try admin.enrolDevice(user: user, deviceName: name) }) {
+                "Enrolment code for \($0.user): \($0.code)\n(device \($0.device); valid until \($0.expiresAt); use once with: fieldsync enrol --server URL --code \($0.code))"
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List devices and their health.")
+        @OptionGroup var options: AdminOptions
+        func run() throws {
+            try options.report({ admin throws(AdminError) in try admin.listDevices() }) { devices in
+                if devices.isEmpty { return "No devices yet." }
+                return devices.map { d in
+                    let seen = d.lastSeenAt ?? "never"
+                    let unsent = d.unsent.map(String.init) ?? "?"
+                    return "\(d.id)\t\(d.user)\t\(d.state)\tlast seen \(seen)\tunsent \(unsent)\trejections \(d.rejections)\t\(d.client ?? "")"
+                }.joined(separator: "\n")
+            }
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a device: it is refused at once and told to wipe.")
+        @OptionGroup var options: AdminOptions
+        @Option(help: "The device id.") var device: String
+        func run() throws {
+            try options.report({ admin throws(AdminError) in try admin.revokeDevice(id: device) }) {
+                "Revoked device \($0.id) of \($0.user) at \($0.revokedAt ?? "")."
+            }
+        }
+    }
+}

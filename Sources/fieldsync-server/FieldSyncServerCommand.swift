@@ -1,0 +1,89 @@
+import ArgumentParser
+import FieldSyncProtocol
+import FieldSyncServer
+import Foundation
+import Hummingbird
+import Logging
+
+@main
+struct FieldSyncServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fieldsync-server",
+        abstract: "The FieldSync sync server: visit records and PEP drafts from offline devices, merged and kept.",
+        subcommands: [Serve.self, Admin.self])
+
+    /// `fieldsync-server admin --data DIR user add …` names the data folder before the
+    /// subcommand; ArgumentParser reads a subcommand's options after its name, so the admin
+    /// options given early are moved to the end before parsing. Both placements then work.
+    static func main() async {
+        let arguments = AdminArgumentOrder.normalise(Array(CommandLine.arguments.dropFirst()))
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+enum AdminArgumentOrder {
+    static func normalise(_ arguments: [String]) -> [String] {
+        guard arguments.first == "admin" else { return arguments }
+        var early: [String] = []
+        var rest = Array(arguments.dropFirst())
+        while let first = rest.first, first.hasPrefix("--") {
+            if first == "--json" || first.contains("=") {
+                early.append(rest.removeFirst())
+            } else if first == "--data", rest.count >= 2 {
+                early.append(contentsOf: rest.prefix(2))
+                rest.removeFirst(2)
+            } else {
+                break
+            }
+        }
+        return ["admin"] + rest + early
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the sync server on a data folder.")
+
+    @Option(help: "The data folder (created if missing); holds fieldsync.sqlite.")
+    var data: String
+
+    @Option(help: "The address to listen on. Loopback by default; put a TLS proxy in front for other hosts.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The port to listen on; 0 picks a free one (printed once listening).")
+    var port = 8787
+
+    @Option(help: "The largest request body accepted, in bytes.")
+    var maxBodyBytes = WireProtocol.defaultMaxBodyBytes
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535.") }
+        guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024.") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
+        }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "fieldsync-server")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let configuration = ServerConfiguration(dataDirectory: data, host: host, port: port, maxBodyBytes: maxBodyBytes)
+        let app = try FieldSyncServer.makeApplication(configuration: configuration, logger: logger) { port in
+            // Written unbuffered: tests and scripts wait for this line to learn the port.
+            FileHandle.standardOutput.write(
+                Data("fieldsync-server listening on http://\(configuration.host):\(port) (data: \(configuration.dataDirectory))\n".utf8))
+        }
+        try await app.runService()
+    }
+}

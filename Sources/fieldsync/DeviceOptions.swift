@@ -1,0 +1,68 @@
+import ArgumentParser
+import FieldSyncClient
+import FieldSyncProtocol
+import Foundation
+
+/// Options every `fieldsync` command takes.
+struct DeviceOptions: ParsableArguments {
+    @Option(help: "The device's local store (default: $FIELDSYNC_STORE, else ~/.fieldsync/device.sqlite).")
+    var store: String?
+
+    @Flag(help: "Print one JSON document on stdout instead of text.")
+    var json = false
+
+    var storePath: String {
+        if let store { return store }
+        if let env = ProcessInfo.processInfo.environment["FIELDSYNC_STORE"], !env.isEmpty { return env }
+        return (NSHomeDirectory() as NSString).appendingPathComponent(".fieldsync/device.sqlite")
+    }
+
+    func device() throws -> FieldSyncDevice {
+        do { return try FieldSyncDevice(storePath: storePath) } catch { throw fail(error) }
+    }
+
+    /// Prints a result: JSON when --json, else the text.
+    func emit<T: Encodable>(_ value: T, text: () -> String) throws {
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        } else {
+            print(text())
+        }
+    }
+
+    /// Reports a client error (as JSON with --json) and gives the exit to throw.
+    func fail(_ error: ClientError) -> ExitCode {
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            if let data = try? encoder.encode(["error": error]) { print(String(decoding: data, as: UTF8.self)) }
+        } else {
+            FileHandle.standardError.write(Data("fieldsync: \(error.message) [\(error.code)]\n".utf8))
+        }
+        return ExitCode(1)
+    }
+
+    /// Runs a client action, turning its typed error into a clear report and exit code 1.
+    func run<T>(_ body: () throws(ClientError) -> T) throws -> T {
+        do { return try body() } catch { throw fail(error) }
+    }
+
+    func run<T>(_ body: () async throws(ClientError) -> T) async throws -> T {
+        do { return try await body() } catch { throw fail(error) }
+    }
+}
+
+/// Reads `@path` and `@-` values.
+func readInput(_ source: String) throws -> String {
+    if source == "-" {
+        return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+    }
+    return try String(contentsOfFile: source, encoding: .utf8)
+}
+
+func parseUUID(_ text: String, what: String) throws -> UUID {
+    guard let id = UUID(uuidString: text) else { throw ValidationError("\(what) must be a UUID, e.g. \(UUID().uuidString.lowercased()); '\(text)' is not.") }
+    return id
+}
