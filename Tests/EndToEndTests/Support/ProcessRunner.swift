@@ -1,0 +1,67 @@
+import Foundation
+
+/// What a finished command printed and how it exited.
+struct CommandOutput: Sendable {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+
+    var succeeded: Bool { status == 0 }
+}
+
+enum ProcessRunnerError: Error, CustomStringConvertible {
+    case timedOut(String)
+    case launch(String)
+    var description: String {
+        switch self {
+        case .timedOut(let what): "timed out: \(what)"
+        case .launch(let what): "could not launch: \(what)"
+        }
+    }
+}
+
+/// Runs a command to completion with a time limit, capturing its output through files (a pipe
+/// can fill and stall a chatty child).
+enum ProcessRunner {
+    static func run(
+        _ executable: String, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
+        timeout: TimeInterval = 120
+    ) throws -> CommandOutput {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("fs-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let outURL = scratch.appendingPathComponent("out")
+        let errURL = scratch.appendingPathComponent("err")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let outHandle = try FileHandle(forWritingTo: outURL)
+        let errHandle = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+        let inPipe = Pipe()
+        process.standardInput = inPipe
+        do { try process.run() } catch { throw ProcessRunnerError.launch("\(executable): \(error)") }
+        if let stdin { inPipe.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try? inPipe.fileHandleForWriting.close()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw ProcessRunnerError.timedOut("\(executable) \(arguments.joined(separator: " "))")
+        }
+        process.waitUntilExit()
+        try? outHandle.close()
+        try? errHandle.close()
+        return CommandOutput(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+    }
+}

@@ -1,0 +1,125 @@
+import FieldSyncProtocol
+import Foundation
+
+/// One test's world: a temp folder, a server process on its own data folder, and devices
+/// enrolled through the real admin CLI and `fieldsync enrol`. Everything is removed and every
+/// process stopped when the world goes away.
+final class TestWorld: @unchecked Sendable {
+    let root: URL
+    let server: ServerProcess
+    private var users = Set<String>()
+
+    init(startServer: Bool = true, serverArguments: [String] = []) throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        server = ServerProcess(dataDirectory: root.appendingPathComponent("server-data").path)
+        if startServer { try server.start(extraArguments: serverArguments) }
+    }
+
+    deinit {
+        server.stop()
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    @discardableResult
+    func admin(_ arguments: [String]) throws -> CommandOutput {
+        try ProcessRunner.run(Binaries.server, ["admin", "--data", server.dataDirectory] + arguments)
+    }
+
+    func addUser(_ name: String, role: String = "PA", team: String = "north") throws {
+        guard !users.contains(name) else { return }
+        let out = try admin(["user", "add", "--name", name, "--role", role, "--team", team])
+        guard out.succeeded else { throw WorldError("user add failed: \(out.stderr)\(out.stdout)") }
+        users.insert(name)
+    }
+
+    func enrolmentCode(for user: String) throws -> String {
+        let out = try admin(["device", "enrol", "--user", user, "--json"])
+        struct Ticket: Decodable { let code: String }
+        guard out.succeeded, let ticket = try? JSONDecoder().decode(Ticket.self, from: Data(out.stdout.utf8)) else {
+            throw WorldError("device enrol failed: \(out.stderr)\(out.stdout)")
+        }
+        return ticket.code
+    }
+
+    /// A device enrolled for `user` through the CLI, with its own local store.
+    func device(_ user: String, role: String = "PA", team: String = "north") throws -> Device {
+        try addUser(user, role: role, team: team)
+        let device = Device(store: root.appendingPathComponent("\(user)-\(UUID().uuidString.prefix(8)).sqlite").path)
+        let out = try device.run(["enrol", "--server", server.url, "--code", enrolmentCode(for: user)])
+        guard out.succeeded else { throw WorldError("enrol failed: \(out.stderr)") }
+        return device
+    }
+}
+
+struct WorldError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// One `fieldsync` device: its store, and the CLI run against it.
+struct Device: Sendable {
+    let store: String
+
+    func run(_ arguments: [String], stdin: String? = nil) throws -> CommandOutput {
+        try ProcessRunner.run(Binaries.client, arguments + ["--store", store], stdin: stdin)
+    }
+
+    /// Runs a command with --json and decodes its output; fails the test's throw if it exited non-zero.
+    func json<T: Decodable>(_ type: T.Type, _ arguments: [String], stdin: String? = nil) throws -> T {
+        let out = try run(arguments + ["--json"], stdin: stdin)
+        guard out.succeeded else { throw WorldError("fieldsync \(arguments.joined(separator: " ")) failed (\(out.status)): \(out.stdout)\(out.stderr)") }
+        do { return try JSONDecoder().decode(T.self, from: Data(out.stdout.utf8)) } catch {
+            throw WorldError("could not decode \(T.self) from: \(out.stdout)")
+        }
+    }
+
+    func newVisit(youngPerson: UUID = UUID(), _ fields: [String] = []) throws -> UUID {
+        let record = try json(LocalRecordView.self, ["visit", "new", "--young-person", youngPerson.uuidString] + fields)
+        return record.snapshot.id
+    }
+
+    @discardableResult
+    func sync() throws -> SyncReportView { try json(SyncReportView.self, ["sync"]) }
+
+    func show(_ id: UUID) throws -> RecordSnapshot { try json(LocalRecordView.self, ["show", id.uuidString]).snapshot }
+
+    func list() throws -> [LocalRecordView] { try json([LocalRecordView].self, ["list"]) }
+
+    func status() throws -> StatusView { try json(StatusView.self, ["status"]) }
+}
+
+/// The CLI's JSON shapes, as a device app's test would read them.
+struct LocalRecordView: Decodable {
+    let snapshot: RecordSnapshot
+    let pending: Bool
+}
+
+struct SyncReportView: Decodable {
+    let reachable: Bool
+    let message: String?
+    let sent: Int
+    let applied: Int
+    let merged: Int
+    let conflicted: Int
+    let refused: Int
+    let received: Int
+    let unsent: Int
+    let wiped: Bool
+}
+
+struct StatusView: Decodable {
+    let unsent: Int
+    let records: Int
+    let openConflicts: Int
+    let refusals: Int
+    let cursor: String?
+    let lastSync: String?
+}
+
+struct VerdictView: Decodable {
+    let outcome: String
+    let code: String?
+    let message: String?
+    let record: UUID
+}
