@@ -33,19 +33,24 @@ extension FieldSyncDevice {
     }
 
     func session() throws(ClientError) -> Session {
-        let (server, token, unsent, oldest): (String?, String?, Int, String?) = try store.read { db in
-            (
-                try store.setting(SettingKey.server, in: db), try store.setting(SettingKey.token, in: db),
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0,
-                try String.fetchOne(db, sql: "SELECT MIN(made_at) FROM outbox")
-            )
+        let (server, token): (String?, String?) = try store.read { db in
+            (try store.setting(SettingKey.server, in: db), try store.setting(SettingKey.token, in: db))
         }
         guard let server, let token else { throw ClientError.notEnrolled() }
+        return Session(transport: try HTTPTransport(server: server, token: token))
+    }
+
+    /// What the device reports about itself on each request, for device health (contract 5.5):
+    /// how many change sets it holds unsent and how old the oldest is.
+    func healthHeaders() throws(ClientError) -> [String: String] {
+        let (unsent, oldest): (Int, String?) = try store.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0, try String.fetchOne(db, sql: "SELECT MIN(made_at) FROM outbox"))
+        }
         var headers = [WireProtocol.unsentHeader: String(unsent)]
         if let oldest = oldest.flatMap(WireTime.parse) {
             headers[WireProtocol.oldestUnsentHeader] = String(max(0, Int(Date().timeIntervalSince(oldest))))
         }
-        return Session(transport: try HTTPTransport(server: server, token: token, extraHeaders: headers))
+        return headers
     }
 
     /// Push everything unsent, in order, then pull every change after the cursor.
@@ -81,7 +86,7 @@ extension FieldSyncDevice {
                 try Row.fetchOne(db, sql: "SELECT sequence, body FROM outbox ORDER BY sequence LIMIT 1").map { ($0["sequence"], $0["body"]) }
             }) else { return }
             try store.write { db in try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1 WHERE sequence = ?", arguments: [sequence]) }
-            let answer = try await session.transport.send("POST", "v1/changesets", body: body)
+            let answer = try await session.transport.send("POST", "v1/changesets", body: body, headers: try healthHeaders())
             let changeSet: ChangeSet
             do { changeSet = try decoder.decode(ChangeSet.self, from: body) } catch { throw .storage(error) }
             report.sent += 1
@@ -160,7 +165,8 @@ extension FieldSyncDevice {
         for _ in 0..<1_000_000 {
             let cursor = try store.read { db in try store.setting(SettingKey.cursor, in: db) } ?? FeedCursor.start.token
             let answer = try await session.transport.send(
-                "GET", "v1/changes", query: [URLQueryItem(name: "after", value: cursor), URLQueryItem(name: "limit", value: String(pageSize))])
+                "GET", "v1/changes", query: [URLQueryItem(name: "after", value: cursor), URLQueryItem(name: "limit", value: String(pageSize))],
+                headers: try healthHeaders())
             guard answer.status == 200 else {
                 if answer.status >= 500 {
                     report.reachable = false

@@ -41,7 +41,9 @@ final class HTTPTransport: Sendable {
         let body: Data
     }
 
-    func send(_ method: String, _ path: String, query: [URLQueryItem] = [], body: Data? = nil) async throws(ClientError) -> Answer {
+    func send(
+        _ method: String, _ path: String, query: [URLQueryItem] = [], body: Data? = nil, headers: [String: String] = [:]
+    ) async throws(ClientError) -> Answer {
         var components = URLComponents(url: baseURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)
         if !query.isEmpty { components?.queryItems = query }
         guard let url = components?.url else { throw ClientError("invalid_server_url", "Cannot build a request URL from \(baseURL).") }
@@ -51,7 +53,9 @@ final class HTTPTransport: Sendable {
         request.setValue(Self.clientName, forHTTPHeaderField: WireProtocol.clientHeader)
         request.setValue("application/json", forHTTPHeaderField: "Accept")
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        for (name, value) in extraHeaders { request.setValue(value, forHTTPHeaderField: name) }
+        for (name, value) in extraHeaders.merging(headers, uniquingKeysWith: { _, new in new }) {
+            request.setValue(value, forHTTPHeaderField: name)
+        }
         if let body {
             request.httpBody = body
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")

@@ -20,7 +20,7 @@ enum LineDiff {
     }
 
     /// Snake and diagonal steps allowed in one diff before the rest is reported coarsely.
-    static let defaultBudget = 50_000_000
+    static let defaultBudget = 10_000_000
 
     /// The changes that turn `base` into `other`, in base order. Consecutive hunks are always
     /// separated by at least one unchanged base line (`hunks[i].base.upperBound <

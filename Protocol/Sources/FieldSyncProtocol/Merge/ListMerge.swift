@@ -52,7 +52,7 @@ public enum ListMerge {
                     continue
                 }
                 if !ItemList.same(c, b) {
-                    // Removed here, edited there: the edit stays, the removal is held.
+                    // Mine removed it, current edited it: current's item stays, the removal is held.
                     parts.append(ConflictPart(path: path, base: .object(b), current: .object(c), held: .null))
                     merged.append(c)
                 }
@@ -76,7 +76,7 @@ public enum ListMerge {
                 continue
             }
             if !ItemList.same(m, b) {
-                // Edited here, removed there: stays removed, the edit is held.
+                // Mine edited it, current removed it: it stays removed, mine's item is held.
                 let path = "\(field)[\(ItemList.id(of: b))]"
                 parts.append(ConflictPart(path: path, base: .object(b), current: .null, held: .object(m)))
             }

@@ -57,37 +57,41 @@ public enum TextMerge {
         var copied = 0  // base lines before this index are already handled
         var i = 0, j = 0
 
-        func apply(_ hunk: LineDiff.Hunk, from side: InternedLines) {
+        /// False (never expected: hunks are applied in base order) when the hunk starts before
+        /// lines already handled; the merge then reports a conflict rather than guess.
+        func apply(_ hunk: LineDiff.Hunk, from side: InternedLines) -> Bool {
+            guard copied <= hunk.base.lowerBound else { return false }
             out.append(contentsOf: base.text[copied..<hunk.base.lowerBound])
             out.append(contentsOf: side.text[hunk.other])
             copied = hunk.base.upperBound
+            return true
         }
 
         while i < mine.hunks.count || j < current.hunks.count {
-            guard i < mine.hunks.count else {
-                apply(current.hunks[j], from: current.lines)
+            let applied: Bool
+            if i == mine.hunks.count {
+                applied = apply(current.hunks[j], from: current.lines)
                 j += 1
-                continue
-            }
-            guard j < current.hunks.count else {
-                apply(mine.hunks[i], from: mine.lines)
-                i += 1
-                continue
-            }
-            let m = mine.hunks[i], c = current.hunks[j]
-            if m.base == c.base, mine.lines.ids[m.other] == current.lines.ids[c.other] {
-                apply(m, from: mine.lines)  // the same change on both sides counts once
-                i += 1
-                j += 1
-            } else if collide(m, c) {
-                return nil
-            } else if comesFirst(m, before: c) {
-                apply(m, from: mine.lines)
+            } else if j == current.hunks.count {
+                applied = apply(mine.hunks[i], from: mine.lines)
                 i += 1
             } else {
-                apply(c, from: current.lines)
-                j += 1
+                let m = mine.hunks[i], c = current.hunks[j]
+                if m.base == c.base, mine.lines.ids[m.other] == current.lines.ids[c.other] {
+                    applied = apply(m, from: mine.lines)  // the same change on both sides counts once
+                    i += 1
+                    j += 1
+                } else if collide(m, c) {
+                    return nil
+                } else if comesFirst(m, before: c) {
+                    applied = apply(m, from: mine.lines)
+                    i += 1
+                } else {
+                    applied = apply(c, from: current.lines)
+                    j += 1
+                }
             }
+            if !applied { return nil }
         }
         out.append(contentsOf: base.text[copied...])
         return out

@@ -50,7 +50,7 @@ public struct AdminService: Sendable {
                     id.uuidString, user, deviceName, Secrets.hash(Secrets.normaliseCode(code)), expires, WireTime.format(now),
                 ])
         }
-        return EnrolmentTicket(device: id.uuidString, user: user, code: code, expiresAt: expires)
+        return EnrolmentTicket(device: id.uuidString.lowercased(), user: user, code: code, expiresAt: expires)
     }
 
     public func listDevices() throws(AdminError) -> [DeviceInfo] {
@@ -96,7 +96,7 @@ public struct AdminService: Sendable {
                 sql: "UPDATE devices SET token_hash = ?, enrol_code_hash = NULL, enrolled_at = ?, name = COALESCE(?, name) WHERE id = ?",
                 arguments: [Secrets.hash(token), WireTime.now(), deviceName, id])
             return EnrolmentResponse(
-                device: id, user: row["name"], role: row["role"], team: row["team"], token: token,
+                device: id.lowercased(), user: row["name"], role: row["role"], team: row["team"], token: token,
                 protocolVersions: WireProtocol.supportedVersions)
         }
     }
@@ -164,7 +164,7 @@ public struct DeviceInfo: Codable, Sendable {
     public let rejections: Int
 
     init(row: Row) {
-        id = row["id"]
+        id = (row["id"] as String).lowercased()
         user = row["user_name"]
         name = row["name"]
         createdAt = row["created_at"]

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the system libraries FieldSync builds against (Debian): SQLite for both stores, and
+# libcurl for URLSession on Linux. Swift itself must already be installed.
+set -euo pipefail
+needed=()
+for pkg in libsqlite3-dev libcurl4-openssl-dev; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || needed+=("$pkg")
+done
+if [ ${#needed[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${needed[@]}"
+fi
+command -v swift >/dev/null || { echo "Swift 6.2 or later is needed: https://www.swift.org/install/linux/" >&2; exit 1; }
