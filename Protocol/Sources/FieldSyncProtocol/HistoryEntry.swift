@@ -48,11 +48,14 @@ public struct HistoryPage: Codable, Sendable {
     public var versions: [HistoryEntry]
     /// Operations on this record that were refused, with the reason and the values they carried.
     public var rejections: [RejectedChange]
+    /// Every conflict the record has had, open and resolved, with every side and the resolution.
+    public var conflicts: [Conflict]
 
-    public init(record: UUID, versions: [HistoryEntry], rejections: [RejectedChange]) {
+    public init(record: UUID, versions: [HistoryEntry], rejections: [RejectedChange], conflicts: [Conflict]) {
         self.record = record
         self.versions = versions
         self.rejections = rejections
+        self.conflicts = conflicts
     }
 }
 

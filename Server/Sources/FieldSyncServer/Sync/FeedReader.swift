@@ -64,7 +64,10 @@ struct HistoryReader: Sendable {
                     message: row["message"], by: row["user_name"], receivedAt: row["received_at"],
                     operation: try decoder.decode(ChangeOperation.self, from: row["operation"] as Data))
             }
-            return HistoryPage(record: record, versions: versions, rejections: rejections)
+            let conflicts = try Data.fetchAll(
+                db, sql: "SELECT document FROM conflicts WHERE record_id = ? ORDER BY opened_version", arguments: [record.uuidString]
+            ).map { try decoder.decode(Conflict.self, from: $0) }
+            return HistoryPage(record: record, versions: versions, rejections: rejections, conflicts: conflicts)
         }
     }
 }
