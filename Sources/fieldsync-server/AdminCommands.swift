@@ -6,7 +6,78 @@ import Foundation
 struct Admin: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage users and devices. Works on the data folder whether the server is running or not.",
-        subcommands: [UserCommands.self, DeviceCommands.self])
+        subcommands: [UserCommands.self, TeamCommands.self, Allocate.self, Allocations.self, DeviceCommands.self, Audit.self])
+}
+
+struct TeamCommands: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "team", abstract: "Add teams.", subcommands: [Add.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a team.")
+        @OptionGroup var options: AdminOptions
+        @Option(help: "The team's name.") var name: String
+        func run() throws {
+            try options.report({ admin throws(AdminError) in try admin.addTeam(name: name) }) { "Added team \($0.name)." }
+        }
+    }
+}
+
+struct Allocate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Allocate a young person to a worker (key worker or co-worker), or end an allocation.",
+        discussion: "A new key worker takes over: the young person's records reach the new worker's device on its next sync and leave the old worker's device on its next.")
+    @OptionGroup var options: AdminOptions
+    @Option(help: "The young person's id (a UUID).") var youngPerson: String
+    @Option(help: "The worker's user name.") var user: String
+    @Option(help: "key or co.") var role = "key"
+    @Flag(help: "End this user's allocation instead.") var end = false
+
+    func run() throws {
+        try options.report({ admin throws(AdminError) in
+            try admin.allocate(youngPerson: youngPerson, user: user, role: role.lowercased(), end: end)
+        }) { a in
+            a.ended ? "Ended \(a.user)'s allocation of \(a.youngPerson)." : "Allocated \(a.youngPerson) to \(a.user) (\(a.role) worker)."
+        }
+    }
+}
+
+struct Allocations: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List active allocations.")
+    @OptionGroup var options: AdminOptions
+    @Option(help: "Only this young person.") var youngPerson: String?
+
+    func run() throws {
+        try options.report({ admin throws(AdminError) in try admin.allocations(youngPerson: youngPerson) }) { list in
+            list.isEmpty ? "No allocations." : list.map { "\($0.youngPerson)\t\($0.user)\t\($0.role)\tsince \($0.at)" }.joined(separator: "\n")
+        }
+    }
+}
+
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the audit trail (every write, pull and admin action), or check it has not been altered.")
+    @OptionGroup var options: AdminOptions
+    @Option(help: "Only entries about this young person.") var youngPerson: String?
+    @Option(help: "Only entries by this user.") var user: String?
+    @Flag(help: "Check the hash chain instead: exits 1 if any entry was removed or altered.") var verify = false
+
+    func run() throws {
+        if verify {
+            let admin = try options.service()
+            let result: AuditVerification
+            do { result = try admin.verifyAudit() } catch { throw AdminFailure(error: error, json: options.json) }
+            try options.report({ _ throws(AdminError) in result }) { r in
+                r.intact ? "The audit trail is intact (\(r.checked) entries checked)." : "The audit trail is BROKEN: \(r.reason ?? "") (\(r.checked) entries check out before it)."
+            }
+            if !result.intact { throw ExitCode(1) }
+            return
+        }
+        try options.report({ admin throws(AdminError) in try admin.audit(youngPerson: youngPerson, user: user) }) { entries in
+            entries.isEmpty ? "No audit entries." : entries.map { e in
+                "\(e.id)\t\(e.at)\t\(e.actor) (\(e.role))\t\(e.device.map { "device \($0.prefix(8))" } ?? "-")\t\(e.action)\t\(e.record ?? "")\t\(e.youngPerson ?? "")\t\(e.detail)"
+            }.joined(separator: "\n")
+        }
+    }
 }
 
 /// Options every admin command takes.
@@ -92,8 +163,15 @@ struct DeviceCommands: ParsableCommand {
         @OptionGroup var options: AdminOptions
         @Option(help: "The user the device belongs to.") var user: String
         @Option(help: "A name for the device, e.g. its asset tag.") var name: String?
+        @Option(help: "How long the device's sign-in lasts without contact, in seconds (extended on each contact).")
+        var tokenLifetimeSeconds = 30 * 24 * 3600
+        func validate() throws {
+            guard tokenLifetimeSeconds >= 1 else { throw ValidationError("--token-lifetime-seconds must be at least 1.") }
+        }
         func run() throws {
-            try options.report({ admin throws(AdminError) in try admin.enrolDevice(user: user, deviceName: name) }) {
+            try options.report({ admin throws(AdminError) in
+                try admin.enrolDevice(user: user, deviceName: name, tokenLifetimeSeconds: tokenLifetimeSeconds)
+            }) {
                 "Enrolment code for \($0.user): \($0.code)\n(device \($0.device); valid until \($0.expiresAt); use once with: fieldsync enrol --server URL --code \($0.code))"
             }
         }
@@ -102,8 +180,9 @@ struct DeviceCommands: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List devices and their health.")
         @OptionGroup var options: AdminOptions
+        @Option(help: "Only the devices of this team's users (a supervisor's view).") var team: String?
         func run() throws {
-            try options.report({ admin throws(AdminError) in try admin.listDevices() }) { devices in
+            try options.report({ admin throws(AdminError) in try admin.listDevices(team: team) }) { devices in
                 if devices.isEmpty { return "No devices yet." }
                 return devices.map { d in
                     let seen = d.lastSeenAt ?? "never"

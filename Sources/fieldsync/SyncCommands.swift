@@ -46,11 +46,27 @@ struct Sync: AsyncParsableCommand {
             if !report.reachable { lines.append(report.message ?? "The server could not be reached.") }
             lines.append(
                 "sent \(report.sent), applied \(report.applied), merged \(report.merged), conflicts \(report.conflicted), refused \(report.refused), received \(report.received), unsent \(report.unsent)"
+                    + (report.removed > 0 ? ", removed \(report.removed) (moved to another worker)" : "")
             )
             for refusal in report.refusals {
                 lines.append("refused: \(refusal.operation.op.rawValue) of \(refusal.record.uuidString.lowercased()): \(refusal.message ?? "") [\(refusal.code ?? "")]")
             }
             return lines.joined(separator: "\n")
+        }
+    }
+}
+
+struct Retire: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Hand this device back: send everything, retire it on the server, erase the local store.")
+    @OptionGroup var options: DeviceOptions
+
+    func run() async throws {
+        let device = try options.device()
+        let report = try await options.run { () async throws(ClientError) in try await device.retire() }
+        try options.emit(report) {
+            report.wiped ? (report.message ?? "This device was revoked; its local store has been erased.")
+                : "Sent \(report.sent) change(s); the device is retired and its local store erased."
         }
     }
 }

@@ -20,11 +20,11 @@ struct BadInputTests {
         #expect(health.status == 200, sourceLocation: sourceLocation)
     }
 
-    func createBody(fields: String = #"{"kind":"CLA_STATUTORY"}"#, sequence: String = "1") -> Data {
+    func createBody(fields: String = #"{"kind":"CLA_STATUTORY"}"#, sequence: String = "1", youngPerson: UUID = UUID()) -> Data {
         Data(
             """
             {"id":"\(UUID().uuidString)","deviceSequence":\(sequence),"madeAt":"2026-11-22T10:00:00Z",
-             "operations":[{"op":"create","record":"\(UUID().uuidString)","kind":"visit","youngPerson":"\(UUID().uuidString)","fields":\(fields)}]}
+             "operations":[{"op":"create","record":"\(UUID().uuidString)","kind":"visit","youngPerson":"\(youngPerson.uuidString)","fields":\(fields)}]}
             """.utf8)
     }
 
@@ -65,8 +65,10 @@ struct BadInputTests {
         #expect(unknown.status == 404 && unknown.error?.code == "not_found")
 
         // After all that, a good change set still goes through.
-        let good = try await wire.send("POST", "/v1/changesets", body: createBody())
+        let good = try await wire.send("POST", "/v1/changesets", body: createBody(youngPerson: world.youngPerson))
         #expect(good.status == 200, "\(good.text)")
+        #expect(try JSONDecoder().decode(ChangeSetResult.self, from: good.body).verdicts.first?.outcome == .applied)
+        #expect(try await reader.pullAll().count == 1)
     }
 
     @Test("The CLI refuses an unknown field or a wrong value before anything is queued")
@@ -83,11 +85,11 @@ struct BadInputTests {
         #expect(try alice.status().unsent == 1, "only the create is queued")
         let enrolAgain = try alice.run(["enrol", "--server", world.server.url, "--code", "NOPE-NOPE-NOPE"])
         #expect(enrolAgain.status == 1)
-        let badCode = try Device(store: world.root.appendingPathComponent("fresh.sqlite").path)
+        let badCode = try Device(store: world.root.appendingPathComponent("fresh.sqlite").path, keyDirectory: world.keyDirectory, youngPerson: world.youngPerson)
             .run(["enrol", "--server", world.server.url, "--code", "NOPE-NOPE-NOPE"])
         #expect(badCode.status == 1)
         #expect(badCode.stderr.contains("bad_enrolment_code"))
-        let badURL = try Device(store: world.root.appendingPathComponent("fresh2.sqlite").path)
+        let badURL = try Device(store: world.root.appendingPathComponent("fresh2.sqlite").path, keyDirectory: world.keyDirectory, youngPerson: world.youngPerson)
             .run(["enrol", "--server", "not-a-url", "--code", "X"])
         #expect(badURL.stderr.contains("invalid_server_url"))
     }

@@ -27,7 +27,7 @@ struct DurabilityTests {
         let record = UUID()
         let changeSet = ChangeSet(
             deviceSequence: 1,
-            operations: [.create(record, kind: .visit, youngPerson: UUID(), fields: ["kind": "CLA_STATUTORY"])])
+            operations: [.create(record, kind: .visit, youngPerson: world.youngPerson, fields: ["kind": "CLA_STATUTORY"])])
         let first = try await wire.push(changeSet)
         #expect(first.status == 200)
         let second = try await wire.push(changeSet)
@@ -42,7 +42,7 @@ struct DurabilityTests {
         #expect(records.first?.version == a.verdicts.first?.version)
 
         // A different change set reusing an old device sequence number is out of order.
-        let stale = ChangeSet(deviceSequence: 1, operations: [.create(UUID(), kind: .visit, youngPerson: UUID(), fields: [:])])
+        let stale = ChangeSet(deviceSequence: 1, operations: [.create(UUID(), kind: .visit, youngPerson: world.youngPerson, fields: [:])])
         let refused = try await wire.push(stale)
         #expect(refused.status == 409)
         #expect(refused.error?.code == "out_of_order")

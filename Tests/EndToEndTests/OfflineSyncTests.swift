@@ -12,7 +12,7 @@ struct OfflineSyncTests {
         let port = world.server.port
         world.server.stop()
 
-        let yp = UUID()
+        let yp = world.youngPerson
         let id = try alice.newVisit(youngPerson: yp, [
             "kind=CLA_STATUTORY", "contactMode=FACE_TO_FACE", "childViews=Likes the new school.\nWants more time with her brother.",
         ])

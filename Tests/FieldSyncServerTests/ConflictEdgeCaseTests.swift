@@ -6,11 +6,9 @@ import Testing
 
 @Suite("Conflicts, resolutions, deletes and states on the server")
 struct ConflictEdgeCaseTests {
-    let yp = UUID()
-
     func createVisit(_ h: ServerHarness, by device: AuthenticatedDevice, _ fields: [String: JSONValue] = [:]) async throws -> (UUID, Int64) {
         let id = UUID()
-        let result = try await h.push(device, [.create(id, kind: .visit, youngPerson: yp, fields: fields)])
+        let result = try await h.push(device, [.create(id, kind: .visit, youngPerson: h.youngPerson, fields: fields)])
         return (id, try #require(result.verdicts.first?.version))
     }
 
@@ -142,7 +140,7 @@ struct ConflictEdgeCaseTests {
         let a = try h.device("alice")
         let id = UUID()
         // Created and deleted offline: both carry base 0, as the device has not pulled yet.
-        let result = try await h.push(a, [.create(id, kind: .visit, youngPerson: yp, fields: ["purpose": "x"]), .delete(id, base: 0)])
+        let result = try await h.push(a, [.create(id, kind: .visit, youngPerson: h.youngPerson, fields: ["purpose": "x"]), .delete(id, base: 0)])
         #expect(result.verdicts.map(\.outcome) == [.applied, .applied])
         #expect(try await h.record(id)?.deleted == true)
     }
@@ -153,7 +151,7 @@ struct ConflictEdgeCaseTests {
         let a = try h.device("alice")
         let id = UUID()
         let changeSet = ChangeSet(deviceSequence: 1, operations: [
-            .create(id, kind: .visit, youngPerson: yp, fields: [:]),
+            .create(id, kind: .visit, youngPerson: h.youngPerson, fields: [:]),
             .update(id, base: 0, fields: ["purpose": "one"], baseFields: ["purpose": nil]),
         ])
         let first = try await h.send(a, changeSet)

@@ -22,7 +22,7 @@ struct ConvergencePropertyTests {
     func randomHistory(seed: UInt64) async throws {
         var rng = SeededRandom(seed: seed)
         let server = try ServerHarness()
-        let youngPerson = UUID()
+        let youngPerson = server.youngPerson
         let devices = try (0..<3).map { n in
             SimulatedDevice(name: ["ana", "ben", "cat"][n], device: try server.device(["ana", "ben", "cat"][n]))
         }
@@ -58,7 +58,7 @@ struct ConvergencePropertyTests {
             }
         }
 
-        let everything = try await server.pull(after: .start).records
+        let everything = try await server.pull(devices[0].device, after: .start).records
         let serverRecords = Dictionary(uniqueKeysWithValues: everything.map { ($0.id, $0) })
         // (a) Every device's view equals the server's, record for record.
         for device in devices {

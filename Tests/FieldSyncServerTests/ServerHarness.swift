@@ -11,6 +11,8 @@ final class ServerHarness: @unchecked Sendable {
     let database: ServerDatabase
     let admin: AdminService
     let writer: GroupCommitWriter
+    /// A young person every device made here is allocated to (as key worker for the first, co-worker after).
+    let youngPerson = UUID()
     private var sequences: [UUID: Int64] = [:]
 
     init() throws {
@@ -26,6 +28,10 @@ final class ServerHarness: @unchecked Sendable {
     func device(_ user: String, role: Role = .personalAdviser, team: String = "north") throws -> AuthenticatedDevice {
         if (try? admin.listUsers().contains { $0.name == user }) != true {
             _ = try admin.addUser(name: user, role: role, team: team)
+        }
+        let allocated = try admin.allocations(youngPerson: youngPerson.uuidString).map(\.user)
+        if !allocated.contains(user) {
+            _ = try admin.allocate(youngPerson: youngPerson.uuidString, user: user, role: allocated.isEmpty ? "key" : "co", end: false)
         }
         let ticket = try admin.enrolDevice(user: user, deviceName: nil)
         let enrolled = try admin.redeem(code: ticket.code, deviceName: nil)
@@ -53,9 +59,9 @@ final class ServerHarness: @unchecked Sendable {
         try await HistoryReader(database: database).history(of: id)
     }
 
-    /// Every record after the cursor, as a device would pull it.
-    func pull(after cursor: FeedCursor) async throws -> PullPage {
-        let data = try await FeedReader(database: database).page(after: cursor, limit: WireProtocol.maxPageSize)
-        return try JSONDecoder().decode(PullPage.self, from: data)
+    /// Every record in the device's scope after the cursor, as the device would pull it.
+    func pull(_ device: AuthenticatedDevice, after cursor: FeedCursor) async throws -> PullPage {
+        let page = try await FeedReader(database: database).page(for: device, after: cursor, limit: WireProtocol.maxPageSize)
+        return try JSONDecoder().decode(PullPage.self, from: page.body)
     }
 }

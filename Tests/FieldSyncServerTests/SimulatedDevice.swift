@@ -168,7 +168,7 @@ final class SimulatedDevice {
 
     func pull(_ server: ServerHarness) async throws {
         for _ in 0..<1_000 {
-            let page = try await server.pull(after: cursor)
+            let page = try await server.pull(device, after: cursor)
             for record in page.records { serverCopy[record.id] = record }
             cursor = FeedCursor(token: page.cursor) ?? cursor
             if !page.more { return }

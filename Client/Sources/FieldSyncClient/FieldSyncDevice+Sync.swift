@@ -13,6 +13,8 @@ public struct SyncReport: Codable, Sendable {
     public var conflicted = 0
     public var refused = 0
     public var received = 0
+    /// Records removed because their young person moved to another worker.
+    public var removed = 0
     public var pages = 0
     public var unsent = 0
     /// The refusals of this sync, with their reasons.
@@ -36,8 +38,9 @@ extension FieldSyncDevice {
         let (server, token): (String?, String?) = try store.read { db in
             (try store.setting(SettingKey.server, in: db), try store.setting(SettingKey.token, in: db))
         }
-        guard let server, let token else { throw ClientError.notEnrolled() }
-        return Session(transport: try HTTPTransport(server: server, token: token))
+        guard let server, let sealedToken = token.flatMap({ Data(base64Encoded: $0) }) else { throw ClientError.notEnrolled() }
+        let plain = String(decoding: try store.cipher.open(sealedToken), as: UTF8.self)
+        return Session(transport: try HTTPTransport(server: server, token: plain))
     }
 
     /// What the device reports about itself on each request, for device health (contract 5.5):
@@ -73,6 +76,7 @@ extension FieldSyncDevice {
         }
         report.unsent = try store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
         if report.reachable {
+            report.removed = try purgeDeparted()
             try store.write { db in try store.setSetting(SettingKey.lastSyncAt, WireTime.now(), in: db) }
         }
         return report
@@ -82,9 +86,10 @@ extension FieldSyncDevice {
         let total = try store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
         // Bounded: each round answers or drops the oldest entry, or stops.
         for _ in 0..<total {
-            guard let (sequence, body) = try store.read({ db -> (Int64, Data)? in
+            guard let (sequence, sealed) = try store.read({ db -> (Int64, Data)? in
                 try Row.fetchOne(db, sql: "SELECT sequence, body FROM outbox ORDER BY sequence LIMIT 1").map { ($0["sequence"], $0["body"]) }
             }) else { return }
+            let body = try store.cipher.open(sealed)
             try store.write { db in try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1 WHERE sequence = ?", arguments: [sequence]) }
             let answer = try await session.transport.send("POST", "v1/changesets", body: body, headers: try healthHeaders())
             let changeSet: ChangeSet
@@ -136,7 +141,7 @@ extension FieldSyncDevice {
                         """,
                     arguments: [
                         changeSet.id.uuidString, verdict.index, verdict.record.uuidString, verdict.outcome.rawValue, verdict.code,
-                        verdict.message, verdict.version, now, try encoder.encode(op),
+                        verdict.message, verdict.version, now, try seal(op),
                     ])
                 stored.append(entry)
             }
@@ -192,7 +197,8 @@ extension FieldSyncDevice {
         }
         try store.write { db in
             for record in page.records {
-                let document = try encoder.encode(record)
+                try db.execute(sql: "DELETE FROM departed_young_people WHERE young_person = ?", arguments: [record.youngPerson.uuidString])
+                let document = try seal(record)
                 try db.execute(
                     sql: """
                         INSERT INTO server_records(id, version, document) VALUES (?, ?, ?)
@@ -201,15 +207,39 @@ extension FieldSyncDevice {
                     arguments: [record.id.uuidString, record.version, document])
                 try rebuildLocal(record.id, serverDocument: document, in: db)
             }
+            for youngPerson in page.removed ?? [] {
+                try db.execute(sql: "INSERT OR IGNORE INTO departed_young_people(young_person) VALUES (?)", arguments: [youngPerson.uuidString])
+            }
             try store.setSetting(SettingKey.cursor, page.cursor, in: db)
         }
         return (page.records.count, page.more)
     }
 
-    /// Erases the local store (a revoked device, or `retire`).
-    public func wipe() throws(ClientError) {
+    /// Removes the records of young people who left this device's scope (contract 5.3), except
+    /// records with edits still waiting to be sent: those go first, and are removed after.
+    func purgeDeparted() throws(ClientError) -> Int {
         try store.write { db in
-            for table in ["settings", "server_records", "local_records", "outbox", "outbox_records", "verdicts"] {
+            let ids = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT id FROM local_records WHERE young_person IN (SELECT young_person FROM departed_young_people)
+                      AND id NOT IN (SELECT record FROM outbox_records)
+                    """)
+            for id in ids {
+                try db.execute(sql: "DELETE FROM local_records WHERE id = ?", arguments: [id])
+                try db.execute(sql: "DELETE FROM server_records WHERE id = ?", arguments: [id])
+                try db.execute(sql: "DELETE FROM verdicts WHERE record = ?", arguments: [id])
+            }
+            return ids.count
+        }
+    }
+
+    /// Erases the local store (a revoked device, or `retire`): every table emptied and vacuumed,
+    /// and the store key destroyed, so nothing left on disk can be read.
+    public func wipe() throws(ClientError) {
+        defer { store.keyFile.destroy() }
+        try store.write { db in
+            for table in ["settings", "server_records", "local_records", "outbox", "outbox_records", "verdicts", "departed_young_people"] {
                 try db.execute(sql: "DELETE FROM \(table)")
             }
         }
@@ -219,6 +249,22 @@ extension FieldSyncDevice {
                 try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
             }
         } catch { throw .storage(error) }
+    }
+
+    /// Hands a device back in good order: sends everything, asks the server to retire the device,
+    /// then erases the store. Refuses while anything could not be sent.
+    public func retire() async throws(ClientError) -> SyncReport {
+        let report = try await sync()
+        if report.wiped { return report }
+        guard report.reachable, report.unsent == 0 else {
+            throw ClientError(
+                "unsent_changes",
+                "\(report.unsent) change(s) could not be sent (\(report.message ?? "the server did not take them")); retire the device once it has synced everything.")
+        }
+        let answer = try await session().transport.send("POST", "v1/device/retire")
+        guard answer.status == 200 else { throw Self.refusal(answer) }
+        try wipe()
+        return report
     }
 
     /// A record's versions and refused changes, from the server.

@@ -11,9 +11,17 @@ public final class FieldSyncDevice: Sendable {
     let encoder = WireProtocol.makeEncoder()
     let decoder = WireProtocol.makeDecoder()
 
-    public init(storePath: String) throws(ClientError) {
-        store = try LocalStore(path: storePath)
+    /// Opens (or makes) the device's store. Its contents are encrypted with the key in `keyFile`
+    /// (by default a file outside the store's folder, see ``StoreKeyFile``).
+    public init(storePath: String, keyFile: StoreKeyFile? = nil) throws(ClientError) {
+        store = try LocalStore(path: storePath, keyFile: keyFile ?? .for(storePath: storePath))
     }
+
+    /// Encodes a value and seals it with the store key.
+    func seal<T: Encodable>(_ value: T) throws -> Data { try store.cipher.seal(try encoder.encode(value)) }
+
+    /// Opens a sealed value and decodes it.
+    func unseal<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T { try decoder.decode(type, from: try store.cipher.open(data)) }
 
     public var storePath: String { store.path }
 
@@ -43,7 +51,7 @@ public final class FieldSyncDevice: Sendable {
         }
         try store.write { db in
             try store.setSetting(SettingKey.server, server, in: db)
-            try store.setSetting(SettingKey.token, response.token, in: db)
+            try store.setSetting(SettingKey.token, try store.cipher.seal(Data(response.token.utf8)).base64EncodedString(), in: db)
             try store.setSetting(SettingKey.device, response.device, in: db)
             try store.setSetting(SettingKey.user, response.user, in: db)
             try store.setSetting(SettingKey.role, response.role, in: db)
@@ -127,7 +135,7 @@ public final class FieldSyncDevice: Sendable {
         let changeSet = ChangeSet(deviceSequence: sequence, operations: [op])
         try db.execute(
             sql: "INSERT INTO outbox(sequence, id, made_at, body) VALUES (?, ?, ?, ?)",
-            arguments: [sequence, changeSet.id.uuidString, changeSet.madeAt, try encoder.encode(changeSet)])
+            arguments: [sequence, changeSet.id.uuidString, changeSet.madeAt, try seal(changeSet)])
         try db.execute(sql: "INSERT INTO outbox_records(sequence, record) VALUES (?, ?)", arguments: [sequence, op.record.uuidString])
         try store.setSetting(SettingKey.nextSequence, String(sequence + 1), in: db)
         let current = try localRecord(op.record, in: db)
@@ -163,17 +171,17 @@ public final class FieldSyncDevice: Sendable {
                 db,
                 sql: "SELECT document, pending FROM local_records WHERE (? IS NULL OR kind = ?) AND (? OR deleted = 0) ORDER BY updated_at, id",
                 arguments: [kind?.rawValue, kind?.rawValue, includeDeleted]
-            ).map { LocalRecord(snapshot: try decoder.decode(RecordSnapshot.self, from: $0["document"] as Data), pending: $0["pending"]) }
+            ).map { LocalRecord(snapshot: try unseal(RecordSnapshot.self, $0["document"] as Data), pending: $0["pending"]) }
         }
     }
 
     func localRecords(in db: Database) throws -> [RecordSnapshot] {
-        try Data.fetchAll(db, sql: "SELECT document FROM local_records").map { try decoder.decode(RecordSnapshot.self, from: $0) }
+        try Data.fetchAll(db, sql: "SELECT document FROM local_records").map { try unseal(RecordSnapshot.self, $0) }
     }
 
     func localRecord(_ id: UUID, in db: Database) throws -> RecordSnapshot? {
         try Data.fetchOne(db, sql: "SELECT document FROM local_records WHERE id = ?", arguments: [id.uuidString]).map {
-            try decoder.decode(RecordSnapshot.self, from: $0)
+            try unseal(RecordSnapshot.self, $0)
         }
     }
 
@@ -200,14 +208,14 @@ public final class FieldSyncDevice: Sendable {
                 """,
             arguments: [
                 record.id.uuidString, record.kind.rawValue, record.youngPerson.uuidString, record.state, record.deleted, pending,
-                record.updatedAt, try document ?? encoder.encode(record),
+                record.updatedAt, try document ?? seal(record),
             ])
     }
 
     /// Recomputes the local view of a record: the server's copy with the unsent edits on top.
     func rebuildLocal(_ id: UUID, serverDocument: Data? = nil, in db: Database) throws {
         let serverData = try serverDocument ?? Data.fetchOne(db, sql: "SELECT document FROM server_records WHERE id = ?", arguments: [id.uuidString])
-        var view = try serverData.map { try decoder.decode(RecordSnapshot.self, from: $0) }
+        var view = try serverData.map { try unseal(RecordSnapshot.self, $0) }
         let pending = try Data.fetchAll(
             db,
             sql: "SELECT o.body FROM outbox o JOIN outbox_records r ON r.sequence = o.sequence WHERE r.record = ? ORDER BY o.sequence",
@@ -220,7 +228,7 @@ public final class FieldSyncDevice: Sendable {
         }
         let user = try store.setting(SettingKey.user, in: db) ?? ""
         for body in pending {
-            let changeSet = try decoder.decode(ChangeSet.self, from: body)
+            let changeSet = try unseal(ChangeSet.self, body)
             for op in changeSet.operations where op.record == id {
                 view = LocalApply.apply(op, to: view, author: user, at: changeSet.madeAt)
             }

@@ -10,9 +10,16 @@ import GRDB
 final class LocalStore: Sendable {
     let queue: DatabaseQueue
     let path: String
+    let cipher: StoreCipher
+    let keyFile: StoreKeyFile
 
-    init(path: String) throws(ClientError) {
+    /// A known value sealed with the store's key when the store is made: opening it proves the key fits.
+    static let keyCheck = Data("fieldsync-store-key-check".utf8)
+
+    init(path: String, keyFile: StoreKeyFile) throws(ClientError) {
         self.path = path
+        self.keyFile = keyFile
+        self.cipher = StoreCipher(key: try keyFile.loadOrCreate())
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
             do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
@@ -30,6 +37,17 @@ final class LocalStore: Sendable {
             try Self.migrator.migrate(queue)
         } catch {
             throw ClientError("storage_error", "Cannot open the local store at \(path): \(error)")
+        }
+        let check: String? = try read { db in try setting("key_check", in: db) }
+        if let check {
+            guard let sealed = Data(base64Encoded: check), (try? cipher.open(sealed)) == Self.keyCheck else {
+                throw ClientError(
+                    "store_key_mismatch",
+                    "The local store at \(path) cannot be read with the key at \(keyFile.path): the key is missing or belongs to another store.")
+            }
+        } else {
+            let sealed = try cipher.seal(Self.keyCheck)
+            try write { db in try setSetting("key_check", sealed.base64EncodedString(), in: db) }
         }
     }
 
@@ -60,6 +78,9 @@ final class LocalStore: Sendable {
                       body BLOB NOT NULL,
                       attempts INTEGER NOT NULL DEFAULT 0
                     );
+                    -- Young people who left this device's scope: their records are removed once nothing
+                    -- of theirs is left to send.
+                    CREATE TABLE departed_young_people(young_person TEXT PRIMARY KEY NOT NULL);
                     CREATE TABLE outbox_records(sequence INTEGER NOT NULL, record TEXT NOT NULL, PRIMARY KEY(sequence, record));
                     CREATE INDEX outbox_records_by_record ON outbox_records(record);
                     -- The server's answer to each operation sent from here.

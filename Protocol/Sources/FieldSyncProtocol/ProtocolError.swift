@@ -37,6 +37,8 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     // 401/403: who is asking.
     case unauthenticated = "unauthenticated"
     case deviceRevoked = "device_revoked"
+    case tokenExpired = "token_expired"
+    case forbidden = "forbidden"
     case badEnrolmentCode = "bad_enrolment_code"
     // 404/405/409/413
     case notFound = "not_found"

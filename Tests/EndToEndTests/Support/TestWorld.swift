@@ -7,7 +7,12 @@ import Foundation
 final class TestWorld: @unchecked Sendable {
     let root: URL
     let server: ServerProcess
+    /// A young person allocated to every user made with ``device(_:role:team:)`` (key worker first,
+    /// co-workers after), so devices share records unless a test says otherwise.
+    let youngPerson = UUID()
+    var keyDirectory: String { root.appendingPathComponent("keys").path }
     private var users = Set<String>()
+    private var allocatedKey = false
 
     init(startServer: Bool = true, serverArguments: [String] = []) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-e2e-\(UUID().uuidString)")
@@ -42,10 +47,23 @@ final class TestWorld: @unchecked Sendable {
         return ticket.code
     }
 
-    /// A device enrolled for `user` through the CLI, with its own local store.
-    func device(_ user: String, role: String = "PA", team: String = "north") throws -> Device {
+    func allocate(_ youngPerson: UUID, to user: String, role: String = "key") throws {
+        let out = try admin(["allocate", "--young-person", youngPerson.uuidString, "--user", user, "--role", role])
+        guard out.succeeded else { throw WorldError("allocate failed: \(out.stderr)\(out.stdout)") }
+    }
+
+    /// A device enrolled for `user` through the CLI, with its own local store. With `shared`, the
+    /// user is allocated the world's young person.
+    func device(_ user: String, role: String = "PA", team: String = "north", shared: Bool = true) throws -> Device {
+        let isNew = !users.contains(user)
         try addUser(user, role: role, team: team)
-        let device = Device(store: root.appendingPathComponent("\(user)-\(UUID().uuidString.prefix(8)).sqlite").path)
+        if shared && isNew && ["PA", "SW", "DT"].contains(role) {
+            try allocate(youngPerson, to: user, role: allocatedKey ? "co" : "key")
+            allocatedKey = true
+        }
+        let device = Device(
+            store: root.appendingPathComponent("\(user)-\(UUID().uuidString.prefix(8)).sqlite").path, keyDirectory: keyDirectory,
+            youngPerson: youngPerson)
         let out = try device.run(["enrol", "--server", server.url, "--code", enrolmentCode(for: user)])
         guard out.succeeded else { throw WorldError("enrol failed: \(out.stderr)") }
         return device
@@ -60,9 +78,13 @@ struct WorldError: Error, CustomStringConvertible {
 /// One `fieldsync` device: its store, and the CLI run against it.
 struct Device: Sendable {
     let store: String
+    /// Where the device's store key lives (kept out of the store, as on a real device).
+    var keyDirectory: String
+    /// The young person this device's records are about by default.
+    var youngPerson: UUID
 
     func run(_ arguments: [String], stdin: String? = nil) throws -> CommandOutput {
-        try ProcessRunner.run(Binaries.client, arguments + ["--store", store], stdin: stdin)
+        try ProcessRunner.run(Binaries.client, arguments + ["--store", store], stdin: stdin, environment: ["FIELDSYNC_KEY_DIR": keyDirectory])
     }
 
     /// Runs a command with --json and decodes its output; fails the test's throw if it exited non-zero.
@@ -74,8 +96,8 @@ struct Device: Sendable {
         }
     }
 
-    func newVisit(youngPerson: UUID = UUID(), _ fields: [String] = []) throws -> UUID {
-        let record = try json(LocalRecordView.self, ["visit", "new", "--young-person", youngPerson.uuidString] + fields)
+    func newVisit(youngPerson: UUID? = nil, _ fields: [String] = []) throws -> UUID {
+        let record = try json(LocalRecordView.self, ["visit", "new", "--young-person", (youngPerson ?? self.youngPerson).uuidString] + fields)
         return record.snapshot.id
     }
 
@@ -104,6 +126,7 @@ struct SyncReportView: Decodable {
     let conflicted: Int
     let refused: Int
     let received: Int
+    let removed: Int
     let unsent: Int
     let wiped: Bool
 }

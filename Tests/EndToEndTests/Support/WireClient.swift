@@ -33,8 +33,9 @@ struct WireClient: Sendable {
     }
 
     /// Enrols with a code from the admin CLI and returns a client holding the token.
-    static func enrolled(_ world: TestWorld, user: String) async throws -> WireClient {
+    static func enrolled(_ world: TestWorld, user: String, allocate: Bool = true) async throws -> WireClient {
         try world.addUser(user)
+        if allocate { try world.allocate(world.youngPerson, to: user, role: "co") }
         let code = try world.enrolmentCode(for: user)
         let client = WireClient(server: world.server.url)
         let answer = try await client.send("POST", "/v1/enrol", body: try JSONEncoder().encode(EnrolmentRequest(code: code, deviceName: "wire")))

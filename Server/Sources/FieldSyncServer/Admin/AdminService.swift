@@ -20,10 +20,105 @@ public struct AdminService: Sendable {
                 throw AdminError("user_exists", "There is already a user named '\(name)'; pick another name or use the existing user.")
             }
             try db.execute(
+                sql: "INSERT OR IGNORE INTO teams(name, created_at) VALUES (?, ?)", arguments: [team, user.createdAt])
+            try db.execute(
                 sql: "INSERT INTO users(name, role, team, created_at) VALUES (?, ?, ?, ?)",
                 arguments: [user.name, user.role, user.team, user.createdAt])
+            try Self.audit(db, "USER_ADDED", detail: "user=\(name) role=\(role.rawValue) team=\(team)")
         }
         return user
+    }
+
+    public func addTeam(name: String) throws(AdminError) -> TeamInfo {
+        try Self.checkName(name, what: "team name")
+        let team = TeamInfo(name: name, createdAt: WireTime.now())
+        try write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM teams WHERE name = ?", arguments: [name]) != nil {
+                throw AdminError("team_exists", "There is already a team named '\(name)'.")
+            }
+            try db.execute(sql: "INSERT INTO teams(name, created_at) VALUES (?, ?)", arguments: [name, team.createdAt])
+            try Self.audit(db, "TEAM_ADDED", detail: "team=\(name)")
+        }
+        return team
+    }
+
+    /// Allocates a young person to a worker. A new key worker ends the previous key allocation:
+    /// the young person's records move to the new worker's device on its next pull and leave the
+    /// old worker's device on its next (contract 5.3). `end` ends this user's allocation instead.
+    public func allocate(youngPerson: String, user: String, role: String, end: Bool) throws(AdminError) -> AllocationInfo {
+        guard let yp = UUID(uuidString: youngPerson) else {
+            throw AdminError("invalid_young_person", "'\(youngPerson)' is not a young person id (a UUID).")
+        }
+        guard ["key", "co"].contains(role) else { throw AdminError("invalid_role", "--role is key or co, not '\(role)'.") }
+        let now = WireTime.now()
+        return try write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE name = ?", arguments: [user]) != nil else {
+                throw AdminError("unknown_user", "There is no user named '\(user)'.")
+            }
+            if end {
+                try db.execute(
+                    sql: "UPDATE allocations SET ended_at = ? WHERE young_person = ? AND user_name = ? AND ended_at IS NULL",
+                    arguments: [now, yp.uuidString, user])
+                try Self.audit(db, "ALLOCATION_ENDED", youngPerson: yp, detail: "user=\(user)")
+            } else {
+                var moved: [String] = []
+                if role == "key" {
+                    moved = try String.fetchAll(
+                        db, sql: "SELECT user_name FROM allocations WHERE young_person = ? AND role = 'key' AND ended_at IS NULL AND user_name <> ?",
+                        arguments: [yp.uuidString, user])
+                    try db.execute(
+                        sql: "UPDATE allocations SET ended_at = ? WHERE young_person = ? AND ended_at IS NULL AND (role = 'key' OR user_name = ?)",
+                        arguments: [now, yp.uuidString, user])
+                } else {
+                    try db.execute(
+                        sql: "UPDATE allocations SET ended_at = ? WHERE young_person = ? AND user_name = ? AND ended_at IS NULL",
+                        arguments: [now, yp.uuidString, user])
+                }
+                try db.execute(
+                    sql: "INSERT INTO allocations(young_person, user_name, role, started_at) VALUES (?, ?, ?, ?)",
+                    arguments: [yp.uuidString, user, role, now])
+                try Self.audit(
+                    db, "ACCESS_GRANTED", youngPerson: yp,
+                    detail: "user=\(user) role=\(role)\(moved.isEmpty ? "" : " moved-from=\(moved.joined(separator: ","))")")
+            }
+            return AllocationInfo(youngPerson: yp.uuidString.lowercased(), user: user, role: role, at: now, ended: end)
+        }
+    }
+
+    public func allocations(youngPerson: String?) throws(AdminError) -> [AllocationInfo] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM allocations WHERE ended_at IS NULL AND (? IS NULL OR young_person = ? COLLATE NOCASE) ORDER BY young_person, role, user_name",
+                arguments: [youngPerson, youngPerson]
+            ).map { AllocationInfo(youngPerson: ($0["young_person"] as String).lowercased(), user: $0["user_name"], role: $0["role"], at: $0["started_at"], ended: false) }
+        }
+    }
+
+    /// The audit trail, oldest first, optionally for one young person or one user.
+    public func audit(youngPerson: String?, user: String?) throws(AdminError) -> [AuditEntry] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM audit_log WHERE (? IS NULL OR young_person = lower(?)) AND (? IS NULL OR actor = ?) ORDER BY id
+                    """,
+                arguments: [youngPerson, youngPerson, user, user]
+            ).map(AuditLog.entry)
+        }
+    }
+
+    public func verifyAudit() throws(AdminError) -> AuditVerification {
+        try read { db in
+            let (checked, broken) = try AuditLog.verify(in: db)
+            return AuditVerification(intact: broken == nil, checked: checked, brokenAt: broken?.id, reason: broken?.reason)
+        }
+    }
+
+    static func audit(_ db: Database, _ action: String, youngPerson: UUID? = nil, detail: String) throws {
+        try AuditLog.append(
+            AuditLog.Event(actor: "admin", role: Role.admin.rawValue, device: nil, action: action, youngPerson: youngPerson?.uuidString.lowercased(), detail: detail),
+            in: db)
     }
 
     public func listUsers() throws(AdminError) -> [UserInfo] {
@@ -35,7 +130,7 @@ public struct AdminService: Sendable {
     }
 
     /// Makes a device slot for a user and a one-time code the device enrols with.
-    public func enrolDevice(user: String, deviceName: String?) throws(AdminError) -> EnrolmentTicket {
+    public func enrolDevice(user: String, deviceName: String?, tokenLifetimeSeconds: Int = 30 * 24 * 3600) throws(AdminError) -> EnrolmentTicket {
         let code = Secrets.newEnrolmentCode()
         let id = UUID()
         let now = Date()
@@ -45,17 +140,29 @@ public struct AdminService: Sendable {
                 throw AdminError("unknown_user", "There is no user named '\(user)'. Add them first: fieldsync-server admin user add --name \(user) --role ROLE --team TEAM")
             }
             try db.execute(
-                sql: "INSERT INTO devices(id, user_name, name, enrol_code_hash, code_expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                sql: """
+                    INSERT INTO devices(id, user_name, name, enrol_code_hash, code_expires_at, created_at, token_lifetime_seconds)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
                 arguments: [
                     id.uuidString, user, deviceName, Secrets.hash(Secrets.normaliseCode(code)), expires, WireTime.format(now),
+                    tokenLifetimeSeconds,
                 ])
+            try Self.audit(db, "DEVICE_ENROLMENT_ISSUED", detail: "device=\(id.uuidString.lowercased()) user=\(user)")
         }
         return EnrolmentTicket(device: id.uuidString.lowercased(), user: user, code: code, expiresAt: expires)
     }
 
-    public func listDevices() throws(AdminError) -> [DeviceInfo] {
+    /// Devices and their health; with `team`, only the devices of that team's users (a supervisor's view).
+    public func listDevices(team: String? = nil) throws(AdminError) -> [DeviceInfo] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM devices ORDER BY user_name, created_at").map(DeviceInfo.init(row:))
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.* FROM devices d JOIN users u ON u.name = d.user_name
+                    WHERE (? IS NULL OR u.team = ?) ORDER BY d.user_name, d.created_at
+                    """, arguments: [team, team]
+            ).map(DeviceInfo.init(row:))
         }
     }
 
@@ -68,6 +175,7 @@ public struct AdminService: Sendable {
                 try db.execute(
                     sql: "UPDATE devices SET revoked_at = ?, enrol_code_hash = NULL WHERE id = ?",
                     arguments: [WireTime.now(), row["id"] as String])
+                try Self.audit(db, "DEVICE_REVOKED", detail: "device=\((row["id"] as String).lowercased()) user=\(row["user_name"] as String)")
             }
             return try DeviceInfo(row: Row.fetchOne(db, sql: "SELECT * FROM devices WHERE id = ?", arguments: [row["id"] as String])!)
         }
@@ -92,9 +200,15 @@ public struct AdminService: Sendable {
                 throw AdminError("bad_enrolment_code", "That enrolment code expired; ask your admin for a new one.")
             }
             let id: String = row["id"]
+            let lifetime = try Int.fetchOne(db, sql: "SELECT token_lifetime_seconds FROM devices WHERE id = ?", arguments: [id]) ?? 2_592_000
             try db.execute(
-                sql: "UPDATE devices SET token_hash = ?, enrol_code_hash = NULL, enrolled_at = ?, name = COALESCE(?, name) WHERE id = ?",
-                arguments: [Secrets.hash(token), WireTime.now(), deviceName, id])
+                sql: """
+                    UPDATE devices SET token_hash = ?, enrol_code_hash = NULL, enrolled_at = ?, name = COALESCE(?, name),
+                      token_expires_at = ? WHERE id = ?
+                    """,
+                arguments: [Secrets.hash(token), WireTime.now(), deviceName, WireTime.format(Date().addingTimeInterval(TimeInterval(lifetime))), id])
+            try AuditLog.append(
+                AuditLog.Event(actor: row["name"], role: row["role"], device: id.lowercased(), action: "LOGIN", detail: "enrolled"), in: db)
             return EnrolmentResponse(
                 device: id.lowercased(), user: row["name"], role: row["role"], team: row["team"], token: token,
                 protocolVersions: WireProtocol.supportedVersions)
@@ -132,6 +246,26 @@ public struct AdminError: Error, Sendable, CustomStringConvertible, Codable {
     public var description: String { message }
 }
 
+public struct TeamInfo: Codable, Sendable {
+    public let name: String
+    public let createdAt: String
+}
+
+public struct AllocationInfo: Codable, Sendable {
+    public let youngPerson: String
+    public let user: String
+    public let role: String
+    public let at: String
+    public let ended: Bool
+}
+
+public struct AuditVerification: Codable, Sendable {
+    public let intact: Bool
+    public let checked: Int
+    public let brokenAt: Int64?
+    public let reason: String?
+}
+
 public struct UserInfo: Codable, Sendable {
     public let name: String
     public let role: String
@@ -162,6 +296,8 @@ public struct DeviceInfo: Codable, Sendable {
     public let unsent: Int?
     public let oldestUnsentSeconds: Int?
     public let rejections: Int
+    public let tokenExpiresAt: String?
+    public let wipedAt: String?
 
     init(row: Row) {
         id = (row["id"] as String).lowercased()
@@ -177,6 +313,8 @@ public struct DeviceInfo: Codable, Sendable {
         unsent = row["unsent"]
         oldestUnsentSeconds = row["oldest_unsent_seconds"]
         rejections = row["rejections"]
+        tokenExpiresAt = row["token_expires_at"]
+        wipedAt = row["wiped_at"]
         state = revokedAt != nil ? "revoked" : (enrolledAt != nil ? "enrolled" : "awaiting-enrolment")
     }
 }

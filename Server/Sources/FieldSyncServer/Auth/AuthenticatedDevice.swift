@@ -24,18 +24,24 @@ struct DeviceAuthenticator: Sendable {
         }
         let token = String(authorization.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
         let hash = Secrets.hash(token)
-        /// id, revoked at, user name, role, team
-        typealias Found = (id: String, revokedAt: String?, name: String, role: String, team: String)
+        struct Found: Sendable {
+            let id: String, revokedAt: String?, wipedAt: String?, expiresAt: String?, lifetime: Int
+            let name: String, role: String, team: String
+        }
         let found: Found?
         do {
             found = try await database.pool.read { db -> Found? in
                 try Row.fetchOne(
                     db,
                     sql: """
-                        SELECT d.id, d.revoked_at, u.name, u.role, u.team FROM devices d
-                        JOIN users u ON u.name = d.user_name WHERE d.token_hash = ?
+                        SELECT d.id, d.revoked_at, d.wiped_at, d.token_expires_at, d.token_lifetime_seconds, u.name, u.role, u.team
+                        FROM devices d JOIN users u ON u.name = d.user_name WHERE d.token_hash = ?
                         """, arguments: [hash]
-                ).map { ($0["id"], $0["revoked_at"], $0["name"], $0["role"], $0["team"]) }
+                ).map {
+                    Found(
+                        id: $0["id"], revokedAt: $0["revoked_at"], wipedAt: $0["wiped_at"], expiresAt: $0["token_expires_at"],
+                        lifetime: $0["token_lifetime_seconds"], name: $0["name"], role: $0["role"], team: $0["team"])
+                }
             }
         } catch {
             throw APIError(.serviceUnavailable, .unavailable, "The server could not read its device list; try again shortly.")
@@ -46,10 +52,35 @@ struct DeviceAuthenticator: Sendable {
                 "This token is not one the server issued. Enrol the device again with a new code from your admin.")
         }
         if let revokedAt = found.revokedAt {
+            if found.wipedAt == nil {
+                // The first contact after revocation: the device is told to wipe (contract 5.5).
+                try? await database.pool.write { db in
+                    try db.execute(sql: "UPDATE devices SET wiped_at = ? WHERE id = ? AND wiped_at IS NULL", arguments: [WireTime.now(), found.id])
+                    try AuditLog.append(
+                        AuditLog.Event(actor: found.name, role: found.role, device: found.id.lowercased(), action: "REMOTE_WIPE", detail: "revoked at \(revokedAt)"),
+                        in: db)
+                }
+            }
             throw APIError(
                 .forbidden, .deviceRevoked,
                 "This device was revoked at \(revokedAt) and may no longer sync. Its local store must be erased.",
                 wipe: true)
+        }
+        let now = Date()
+        if let expires = found.expiresAt.flatMap(WireTime.parse) {
+            if expires < now {
+                throw APIError(
+                    .unauthorized, .tokenExpired,
+                    "This device's sign-in expired at \(found.expiresAt ?? "") after a long time without contact. Ask your admin for a new enrolment code.")
+            }
+            // Sliding lifetime: extended on contact, written at most once per half lifetime.
+            if expires.timeIntervalSince(now) < Double(found.lifetime) / 2 {
+                try? await database.pool.write { db in
+                    try db.execute(
+                        sql: "UPDATE devices SET token_expires_at = ? WHERE id = ?",
+                        arguments: [WireTime.format(now.addingTimeInterval(Double(found.lifetime))), found.id])
+                }
+            }
         }
         return AuthenticatedDevice(deviceId: id, userName: found.name, role: found.role, team: found.team)
     }

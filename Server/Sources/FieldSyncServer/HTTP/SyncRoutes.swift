@@ -28,6 +28,8 @@ struct SyncRoutes: Sendable {
         v1.get("records/:id/history") { request, context in
             try await history(request, id: context.parameters.get("id") ?? "")
         }
+        v1.post("device/retire") { request, _ in try await retire(request) }
+        v1.get("devices") { request, _ in try await devices(request) }
     }
 
     func enrol(_ request: Request) async throws -> Response {
@@ -74,21 +76,50 @@ struct SyncRoutes: Sendable {
             limit = n
         }
         recordHealth(request, device: device)
-        let body = try await feed.page(after: cursor, limit: limit)
+        let page = try await feed.page(for: device, after: cursor, limit: limit)
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: page.body)))
     }
 
     func history(_ request: Request, id: String) async throws -> Response {
-        _ = try await authenticator.authenticate(authorization: request.headers[.authorization])
+        let device = try await authenticator.authenticate(authorization: request.headers[.authorization])
         guard let record = UUID(uuidString: id) else {
             throw APIError(.badRequest, .invalidValue, "'\(id)' is not a record id (a UUID).")
         }
-        guard let page = try await histories.history(of: record) else {
+        let scope = try await database.pool.read { db in
+            try AccessScope.of(user: device.userName, role: device.role, team: device.team, in: db)
+        }
+        guard let page = try await histories.history(of: record, scope: scope) else {
             throw APIError(.notFound, .notFound, "There is no record \(id) on the server.")
         }
         return try Self.json(page)
+    }
+
+    /// A device handed back in good order: it has pushed everything, and asks to be revoked
+    /// before it erases its store (`fieldsync retire`).
+    func retire(_ request: Request) async throws -> Response {
+        let device = try await authenticator.authenticate(authorization: request.headers[.authorization])
+        try await database.pool.write { db in
+            try db.execute(
+                sql: "UPDATE devices SET revoked_at = ?, wiped_at = ? WHERE id = ?",
+                arguments: [WireTime.now(), WireTime.now(), device.deviceId.uuidString])
+            try AuditLog.append(
+                AuditLog.Event(actor: device.userName, role: device.role, device: device.deviceId.uuidString.lowercased(), action: "DEVICE_RETIRED", detail: "retired by its user"),
+                in: db)
+        }
+        return Self.json(#"{"retired":true}"#)
+    }
+
+    /// Device health for supervisors (contract 5.5): a team manager sees their team's devices.
+    func devices(_ request: Request) async throws -> Response {
+        let device = try await authenticator.authenticate(authorization: request.headers[.authorization])
+        guard device.role == Role.teamManager.rawValue else {
+            throw APIError(.forbidden, .forbidden, "Only team managers (and admins, with fieldsync-server admin device list) may see device health.")
+        }
+        do { return try Self.json(try admin.listDevices(team: device.team)) } catch {
+            throw APIError(.serviceUnavailable, .unavailable, "Device health could not be read: \(error)")
+        }
     }
 
     /// Keeps what the device reports about itself (client, protocol, unsent edits) for device

@@ -98,6 +98,59 @@ enum ServerSchema {
                     INSERT INTO feed_counter(id, value) VALUES (1, 0);
                     """)
         }
+        migrator.registerMigration("v2-access") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE teams(name TEXT PRIMARY KEY NOT NULL, created_at TEXT NOT NULL);
+                    INSERT OR IGNORE INTO teams(name, created_at) SELECT DISTINCT team, MIN(created_at) FROM users GROUP BY team;
+                    -- Which worker holds which young person (domain model 1.2). A key allocation ends
+                    -- when the young person moves to another key worker; ended rows stay for the record.
+                    CREATE TABLE allocations(
+                      id INTEGER PRIMARY KEY AUTOINCREMENT,
+                      young_person TEXT NOT NULL,
+                      user_name TEXT NOT NULL REFERENCES users(name),
+                      role TEXT NOT NULL CHECK (role IN ('key', 'co')),
+                      started_at TEXT NOT NULL,
+                      ended_at TEXT
+                    );
+                    CREATE INDEX allocations_active_by_user ON allocations(user_name) WHERE ended_at IS NULL;
+                    CREATE INDEX allocations_active_by_young_person ON allocations(young_person) WHERE ended_at IS NULL;
+                    CREATE INDEX records_by_young_person_version ON records(young_person, version);
+                    -- The scope each device was last given, by generation: a pull whose cursor names an
+                    -- older generation gets what it gained and is told what it lost (contract 5.3).
+                    CREATE TABLE scope_snapshots(
+                      device_id TEXT NOT NULL,
+                      generation INTEGER NOT NULL,
+                      scope BLOB NOT NULL,
+                      created_at TEXT NOT NULL,
+                      PRIMARY KEY(device_id, generation)
+                    );
+                    ALTER TABLE devices ADD COLUMN token_expires_at TEXT;
+                    ALTER TABLE devices ADD COLUMN token_lifetime_seconds INTEGER NOT NULL DEFAULT 2592000;
+                    ALTER TABLE devices ADD COLUMN wiped_at TEXT;
+                    -- Append-only and hash-chained: each row's hash covers its content and the previous
+                    -- row's hash, so a removed or altered row breaks the chain (admin audit --verify).
+                    CREATE TABLE audit_log(
+                      id INTEGER PRIMARY KEY AUTOINCREMENT,
+                      at TEXT NOT NULL,
+                      actor TEXT NOT NULL,
+                      role TEXT NOT NULL,
+                      device_id TEXT,
+                      action TEXT NOT NULL,
+                      record_id TEXT,
+                      young_person TEXT,
+                      detail TEXT NOT NULL,
+                      prev_hash TEXT NOT NULL,
+                      hash TEXT NOT NULL
+                    );
+                    CREATE INDEX audit_by_young_person ON audit_log(young_person);
+                    CREATE INDEX audit_by_actor ON audit_log(actor);
+                    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+                      BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+                      BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                    """)
+        }
         return migrator
     }
 }

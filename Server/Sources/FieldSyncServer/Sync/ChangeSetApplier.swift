@@ -40,8 +40,9 @@ struct ChangeSetApplier {
         let author = Authorship(
             user: device.userName, device: device.deviceId, changeSet: changeSet.id, madeAt: changeSet.madeAt,
             receivedAt: receivedAt)
+        let scope = try AccessScope.of(user: device.userName, role: device.role, team: device.team, in: db)
         let context = MutationContext(
-            author: author, device: device,
+            author: author, device: device, scope: scope,
             allocateVersion: {
                 counter += 1
                 return counter
@@ -84,6 +85,13 @@ struct ChangeSetApplier {
                     sql: "UPDATE conflicts SET status = 'resolved', resolved_version = ?, document = ? WHERE id = ?",
                     arguments: [result.verdict.version, try encoder.encode(resolved), resolved.id.uuidString])
             }
+            try AuditLog.append(
+                AuditLog.Event(
+                    actor: device.userName, role: device.role, device: device.deviceId.uuidString.lowercased(),
+                    action: Self.auditAction(op.op), record: op.record.uuidString.lowercased(),
+                    youngPerson: (result.record ?? current)?.youngPerson.uuidString.lowercased() ?? op.youngPerson?.uuidString.lowercased(),
+                    detail: "outcome=\(result.verdict.outcome.rawValue)\(result.verdict.code.map { " code=\($0)" } ?? "") fields=\((op.fields ?? [:]).keys.sorted().joined(separator: ","))\(op.to.map { " to=\($0)" } ?? "") changeSet=\(changeSet.id.uuidString.lowercased())"),
+                at: receivedAt, in: db)
             if let rejection = result.rejection {
                 rejections += 1
                 try db.execute(
@@ -111,6 +119,16 @@ struct ChangeSetApplier {
             sql: "UPDATE devices SET last_sequence = ?, last_seen_at = ?, rejections = rejections + ? WHERE id = ?",
             arguments: [changeSet.deviceSequence, receivedAt, rejections, device.deviceId.uuidString])
         return result
+    }
+
+    static func auditAction(_ type: OperationType) -> String {
+        switch type {
+        case .create: "CREATE"
+        case .update: "UPDATE"
+        case .transition: "STATUS_CHANGE"
+        case .delete: "DELETE"
+        case .resolve: "RESOLVE_CONFLICT"
+        }
     }
 
     func loadRecord(_ id: UUID, in db: Database) throws -> RecordSnapshot? {

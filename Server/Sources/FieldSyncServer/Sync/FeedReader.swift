@@ -2,34 +2,121 @@ import FieldSyncProtocol
 import Foundation
 import GRDB
 
-/// Reads the change feed: the current state of every record whose version is after the cursor,
-/// in version order, a page at a time.
+/// Reads the change feed for one device: the current state of every record in the device's
+/// scope whose version is after the cursor, in version order, a page at a time.
 ///
 /// Each record's wire JSON is stored ready-made, so a page is written by joining stored bytes:
 /// no decoding or encoding on the pull path. With one SQLite writer, versions become visible
 /// in commit order, so a reader can never see version n+1 before n (contract 3.3).
+///
+/// Scope changes (contract 5.3): the cursor carries the generation of the scope it was given
+/// under. When the user's scope now differs, the next page is a catch-up: every record of the
+/// young people gained (up to the cursor's sequence; later ones follow in the normal feed), and
+/// the list of young people lost, which the device removes. The cursor then names a new generation.
 struct FeedReader: Sendable {
     let database: ServerDatabase
 
-    func page(after cursor: FeedCursor, limit: Int) async throws -> Data {
-        let (documents, last) = try await database.pool.read { db -> ([Data], Int64?) in
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT version, document FROM records WHERE version > ? ORDER BY version LIMIT ?",
-                arguments: [cursor.sequence, limit + 1])
-            let lastVersion: Int64? = rows.prefix(limit).last?["version"]
-            return (rows.map { $0["document"] as Data }, lastVersion)
+    struct Page {
+        let body: Data
+        let count: Int
+        let youngPeople: Int
+        let removed: Int
+        let catchUp: Bool
+    }
+
+    func page(for device: AuthenticatedDevice, after cursor: FeedCursor, limit: Int) async throws -> Page {
+        let deviceId = device.deviceId.uuidString
+        let decoder = WireProtocol.makeDecoder()
+        let encoder = WireProtocol.makeEncoder()
+        return try await database.pool.write { db -> Page in
+            let scope = try AccessScope.of(user: device.userName, role: device.role, team: device.team, in: db)
+            var previous: AccessScope?
+            if cursor.generation > 0,
+                let data = try Data.fetchOne(
+                    db, sql: "SELECT scope FROM scope_snapshots WHERE device_id = ? AND generation = ?",
+                    arguments: [deviceId, cursor.generation])
+            {
+                previous = try decoder.decode(AccessScope.self, from: data)
+            } else if cursor.sequence == 0 {
+                previous = scope  // a first pull gets the whole scope through the feed itself
+            }
+            var generation = cursor.generation
+            if previous != scope || generation == 0 {
+                generation = (try Int64.fetchOne(db, sql: "SELECT MAX(generation) FROM scope_snapshots WHERE device_id = ?", arguments: [deviceId]) ?? 0) + 1
+                try db.execute(
+                    sql: "INSERT INTO scope_snapshots(device_id, generation, scope, created_at) VALUES (?, ?, ?, ?)",
+                    arguments: [deviceId, generation, try encoder.encode(scope), WireTime.now()])
+            }
+
+            let rows: [Row]
+            var removed: [UUID] = []
+            var more: Bool
+            var lastVersion = cursor.sequence
+            let catchUp = previous.map { $0 != scope } ?? true
+            if catchUp {
+                let before = previous ?? .none
+                let lostKind = !before.kinds.isSubset(of: scope.kinds) || (before.allYoungPeople && !scope.allYoungPeople)
+                removed = lostKind ? Array(before.youngPeople) : Array(before.youngPeople.subtracting(scope.youngPeople))
+                let gained = scope.youngPeople.subtracting(lostKind ? [] : before.youngPeople)
+                let widened = scope.allYoungPeople && !before.allYoungPeople || !scope.kinds.isSubset(of: before.kinds)
+                rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT version, document FROM records
+                        WHERE version <= ? AND kind IN (SELECT value FROM json_each(?))
+                          AND (? OR young_person IN (SELECT value FROM json_each(?)))
+                        ORDER BY version
+                        """,
+                    arguments: [
+                        cursor.sequence, Self.kindsJSON(scope.kinds), widened && scope.allYoungPeople,
+                        widened ? scope.youngPeopleJSON : AccessScope(allYoungPeople: false, youngPeople: gained, kinds: []).youngPeopleJSON,
+                    ])
+                more = true
+            } else {
+                rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT version, document FROM records
+                        WHERE version > ? AND kind IN (SELECT value FROM json_each(?))
+                          AND (? OR young_person IN (SELECT value FROM json_each(?)))
+                        ORDER BY version LIMIT ?
+                        """,
+                    arguments: [cursor.sequence, Self.kindsJSON(scope.kinds), scope.allYoungPeople, scope.youngPeopleJSON, limit + 1])
+                more = rows.count > limit
+                if let last: Int64 = rows.prefix(limit).last?["version"] { lastVersion = last }
+            }
+            let documents = (catchUp ? rows[...] : rows.prefix(limit)).map { $0["document"] as Data }
+            let next = FeedCursor(sequence: lastVersion, generation: generation)
+            let page = Self.render(documents: documents, cursor: next, more: more, removed: removed)
+            try AuditLog.append(
+                AuditLog.Event(
+                    actor: device.userName, role: device.role, device: device.deviceId.uuidString.lowercased(), action: "SYNC_DOWNLOAD",
+                    detail: "records=\(documents.count) after=\(cursor.token) cursor=\(next.token)\(catchUp ? " catch-up" : "") removed=\(removed.map { $0.uuidString.lowercased() }.sorted().joined(separator: ","))"),
+                in: db)
+            return Page(body: page, count: documents.count, youngPeople: scope.youngPeople.count, removed: removed.count, catchUp: catchUp)
         }
-        let more = documents.count > limit
-        let next = FeedCursor(sequence: last ?? cursor.sequence)
-        // Keys in sorted order, as WireProtocol's encoder writes them.
+    }
+
+    static func kindsJSON(_ kinds: Set<RecordKind>) -> String {
+        "[" + kinds.map { "\"\($0.rawValue)\"" }.sorted().joined(separator: ",") + "]"
+    }
+
+    /// Keys in sorted order, as WireProtocol's encoder writes them.
+    static func render(documents: [Data], cursor: FeedCursor, more: Bool, removed: [UUID]) -> Data {
         var body = Data()
-        body.reserveCapacity(documents.prefix(limit).reduce(64) { $0 + $1.count + 1 })
-        body.append(contentsOf: Array("{\"cursor\":\"\(next.token)\",\"more\":\(more),\"records\":[".utf8))
-        for (n, document) in documents.prefix(limit).enumerated() {
+        body.reserveCapacity(documents.reduce(128) { $0 + $1.count + 1 })
+        body.append(contentsOf: Array("{\"cursor\":\"\(cursor.token)\",\"more\":\(more),\"records\":[".utf8))
+        for (n, document) in documents.enumerated() {
             if n > 0 { body.append(UInt8(ascii: ",")) }
             body.append(document)
         }
-        body.append(contentsOf: Array("]}".utf8))
+        body.append(UInt8(ascii: "]"))
+        if !removed.isEmpty {
+            body.append(contentsOf: Array(",\"removed\":[".utf8))
+            body.append(contentsOf: Array(removed.map { "\"\($0.uuidString)\"" }.sorted().joined(separator: ",").utf8))
+            body.append(UInt8(ascii: "]"))
+        }
+        body.append(UInt8(ascii: "}"))
         return body
     }
 }
@@ -38,10 +125,16 @@ struct FeedReader: Sendable {
 struct HistoryReader: Sendable {
     let database: ServerDatabase
 
-    func history(of record: UUID) async throws -> HistoryPage? {
+    /// Nil when the record does not exist or is outside `scope`.
+    func history(of record: UUID, scope: AccessScope? = nil) async throws -> HistoryPage? {
         try await database.pool.read { db -> HistoryPage? in
             let decoder = WireProtocol.makeDecoder()
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM records WHERE id = ?", arguments: [record.uuidString]) != nil else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT kind, young_person FROM records WHERE id = ?", arguments: [record.uuidString]) else {
+                return nil
+            }
+            if let scope, let kind = RecordKind(rawValue: row["kind"]), let yp = UUID(uuidString: row["young_person"]),
+                !scope.allows(kind, yp)
+            {
                 return nil
             }
             let versions = try Row.fetchAll(

@@ -5,6 +5,8 @@ import Foundation
 struct MutationContext {
     let author: Authorship
     let device: AuthenticatedDevice
+    /// What the device's user may see and change, worked out once per change set.
+    let scope: AccessScope
     /// Hands out the next feed version. Each operation that changes a record takes one.
     let allocateVersion: () -> Int64
     /// The latest version after `base` at which a device other than the author's changed the

@@ -10,6 +10,11 @@ struct RecordMutator {
     let context: MutationContext
 
     func apply(_ op: ChangeOperation, index: Int, to current: RecordSnapshot?) throws -> MutationResult {
+        if let kind = current?.kind ?? op.kind, let youngPerson = current?.youngPerson ?? op.youngPerson,
+            !context.scope.allows(kind, youngPerson)
+        {
+            return .rejected(index, op, .forbidden, forbiddenSentence(kind, youngPerson))
+        }
         switch op.op {
         case .create: return create(op, index: index, existing: current)
         case .update: return try update(op, index: index, current: current)
@@ -241,6 +246,15 @@ struct RecordMutator {
     }
 
     // MARK: helpers
+
+    /// Contract 5.2: a write outside the user's scope is a verdict, kept, never a silent drop.
+    func forbiddenSentence(_ kind: RecordKind, _ youngPerson: UUID) -> String {
+        let role = context.device.role
+        if !context.scope.kinds.contains(kind) {
+            return "Your role (\(role)) may not write \(kind.rawValue) records. The change is kept on the server as a refused change."
+        }
+        return "Young person \(youngPerson.uuidString.lowercased()) is not on your caseload (or has moved to another worker), so this change was refused. It is kept on the server; ask your team manager to carry it over."
+    }
 
     func touch(_ record: inout RecordSnapshot, _ version: Int64) {
         record.version = version
