@@ -26,18 +26,22 @@ URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$DEMO/server.log" | head -1)
 [ -n "$URL" ] || { cat "$DEMO/server.log"; exit 1; }
 echo "server at $URL (pid $SERVER_PID)"
 
-say "Admin adds two people and makes enrolment codes"
+say "Admin adds a team, two people, allocates a young person to both (joint working) and makes enrolment codes"
+YP=$(cat /proc/sys/kernel/random/uuid)
+admin team add --name leaving-care-north
 admin user add --name priya --role PA --team leaving-care-north
 admin user add --name sam --role SW --team leaving-care-north
+admin allocate --young-person "$YP" --user priya --role key
+admin allocate --young-person "$YP" --user sam --role co
 CODE_P=$(admin device enrol --user priya --json | sed -n 's/.*"code" : "\(.*\)".*/\1/p')
 CODE_S=$(admin device enrol --user sam --json | sed -n 's/.*"code" : "\(.*\)".*/\1/p')
 
+export FIELDSYNC_KEY_DIR="$DEMO/keys"   # device store keys live outside the stores
 P=(--store "$DEMO/priya.sqlite"); S=(--store "$DEMO/sam.sqlite")
 "$BIN/fieldsync" enrol "${P[@]}" --server "$URL" --code "$CODE_P"
 "$BIN/fieldsync" enrol "${S[@]}" --server "$URL" --code "$CODE_S"
 
-say "Priya writes a visit record (offline-capable: it is saved locally first)"
-YP=$(cat /proc/sys/kernel/random/uuid)
+say "Priya writes a visit record (offline-capable: it is saved locally first, encrypted)"
 VISIT=$("$BIN/fieldsync" visit new "${P[@]}" --young-person "$YP" kind=JOINT_SW_PA contactMode=FACE_TO_FACE \
   locationType=SUPPORTED_ACCOM "childViews=Likes the new flat.
 
@@ -72,6 +76,9 @@ say "History"
 "$BIN/fieldsync" history "${S[@]}" "$VISIT"
 say "Devices as the admin sees them"
 admin device list
+say "The audit trail for this young person, and its integrity check"
+admin audit --young-person "$YP" | tail -5
+admin audit --verify
 
 if [ "${KEEP_RUNNING:-0}" = "1" ]; then
   echo; echo "Server still running at $URL (pid $SERVER_PID); stop it with: kill $SERVER_PID"

@@ -217,6 +217,7 @@ extension FieldSyncDevice {
 
     /// Removes the records of young people who left this device's scope (contract 5.3), except
     /// records with edits still waiting to be sent: those go first, and are removed after.
+    /// The verdicts on this device's own edits are kept, so its user sees what became of them.
     func purgeDeparted() throws(ClientError) -> Int {
         try store.write { db in
             let ids = try String.fetchAll(
@@ -228,7 +229,7 @@ extension FieldSyncDevice {
             for id in ids {
                 try db.execute(sql: "DELETE FROM local_records WHERE id = ?", arguments: [id])
                 try db.execute(sql: "DELETE FROM server_records WHERE id = ?", arguments: [id])
-                try db.execute(sql: "DELETE FROM verdicts WHERE record = ?", arguments: [id])
+                // Verdicts stay: the old worker still sees what became of their last edits.
             }
             return ids.count
         }
