@@ -191,9 +191,12 @@ struct ConflictEdgeCaseTests {
         try await h.push(a, [.resolve(id, base: record.version, conflict: record.conflicts[0].id, choice: .current)])
         v = try #require(try await h.record(id)).version
         #expect(try await h.push(a, [.transition(id, base: v, to: "SUBMITTED")]).verdicts[0].outcome == .applied)
-        let noReason = try await h.push(b, [.transition(id, base: v, to: "RETURNED")])
+        let byAdviser = try await h.push(b, [.transition(id, base: v, to: "RETURNED", reason: "Add the carer's views.")])
+        #expect(byAdviser.verdicts[0].code == "forbidden", "only a team manager returns a visit")
+        let manager = try h.device("maria", role: .teamManager)
+        let noReason = try await h.push(manager, [.transition(id, base: v, to: "RETURNED")])
         #expect(noReason.verdicts[0].code == "transition_check_failed")
-        let returned = try await h.push(b, [.transition(id, base: v, to: "RETURNED", reason: "Add the carer's views.")])
+        let returned = try await h.push(manager, [.transition(id, base: v, to: "RETURNED", reason: "Add the carer's views.")])
         #expect(returned.verdicts[0].outcome == .applied)
     }
 }

@@ -137,6 +137,8 @@ public enum PepSchema {
             FieldSpec("parentViews", .longText, "The parents' views, where appropriate."),
             FieldSpec("meetingNotes", .longText, "Notes of the PEP meeting."),
             FieldSpec("nextPepDate", .date, "When the next PEP is due."),
+            FieldSpec("qaRating", .oneOf(["GOLD", "GREEN", "AMBER", "RED"]), "The Virtual School's quality rating."),
+            FieldSpec("qaFeedback", .longText, "The Virtual School's QA feedback."),
         ],
         lifecycle: Lifecycle(
             initialStates: ["INITIATED", "DRAFTING"],
@@ -157,6 +159,7 @@ public enum PepSchema {
                 "MEETING_HELD": meetingProblems,
                 "READY_TO_SUBMIT": readinessProblems,
                 "SUBMITTED": readinessProblems,
+                "FINALISED": { f in f["qaRating"] == nil ? ["Give the QA rating (qaRating: GOLD, GREEN, AMBER or RED)."] : [] },
             ]
         )
     )

@@ -93,6 +93,9 @@ public enum VisitSchema {
             FieldSpec("actions", .list(actionItem), "Actions agreed, each with an owner and a due date."),
             FieldSpec("nextVisitDue", .date, "When the next visit is due."),
             FieldSpec("managerNote", .longText, "The team manager's oversight note."),
+            FieldSpec(
+                "addenda", .list(ListSchema(itemFields: ["text": .longText, "addedOn": .date])),
+                "Corrections and additions after authorisation: appended, never edited."),
         ],
         lifecycle: Lifecycle(
             initialStates: ["DRAFT", "SCHEDULED"],

@@ -67,10 +67,13 @@ struct RecordMutator {
                 index, op, .kindMismatch,
                 "Record \(op.record) is a \(record.kind.rawValue) record, which has no field '\(stranger)'; nothing of this edit was applied.")
         }
-        if !schema.lifecycle.editableStates.contains(record.state) {
-            return try lockedRecordRefusal(op, index: index, record: record, base: base)
-        }
         let baseFields = op.baseFields ?? [:]
+        if let refusal = ReviewPolicy.edit(record, fields: fields, base: baseFields, by: context.device) {
+            if refusal.code == .notEditable, refusal.message.isEmpty {
+                return try lockedRecordRefusal(op, index: index, record: record, base: base)
+            }
+            return .rejected(index, op, refusal.code, refusal.message + " The change is kept on the server as a refused change.")
+        }
         var changed: [String: JSONValue] = [:]
         var parts: [ConflictPart] = []
         var merged = false
@@ -178,6 +181,9 @@ struct RecordMutator {
             return .rejected(
                 index, op, .transitionNotAllowed,
                 "A \(record.state) \(record.kind.rawValue) record can move to \(options), not \(to).")
+        }
+        if let refusal = ReviewPolicy.transition(record, to: to, by: context.device) {
+            return .rejected(index, op, refusal.code, refusal.message)
         }
         if to.hasPrefix("RETURNED"), (op.reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             return .rejected(index, op, .transitionCheckFailed, "Returning a record needs a reason the author can act on.")
