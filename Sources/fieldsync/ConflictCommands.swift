@@ -7,9 +7,16 @@ struct ConflictsList: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "conflicts", abstract: "List open conflicts on this device's records.")
     @OptionGroup var options: DeviceOptions
     @Option(help: "Only this record (id or unique prefix).") var record: String?
+    @Flag(help: "A team manager's queue: every open conflict in the team's records, oldest first.") var team = false
 
     func run() throws {
         let device = try options.device()
+        if team {
+            let role = try options.run { () throws(ClientError) in try device.status().role }
+            guard role == Role.teamManager.rawValue else {
+                throw options.fail(ClientError("not_a_supervisor", "--team lists a team's conflicts for a team manager; this device belongs to a \(role ?? "?") user."))
+            }
+        }
         let list = try options.run { () throws(ClientError) in
             var id: UUID?
             if let record { id = try device.findRecord(record).snapshot.id }

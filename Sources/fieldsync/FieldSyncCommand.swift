@@ -8,6 +8,6 @@ struct FieldSyncCommand: AsyncParsableCommand {
         discussion: "Every command takes --store PATH (the device's local store) and --json (one JSON document on stdout).",
         subcommands: [
             Enrol.self, VisitCommands.self, PepCommands.self, SetFields.self, Transition.self, Delete.self, Show.self, ListRecords.self,
-            Sync.self, Status.self, Retire.self, History.self, ConflictsList.self, ConflictCommands.self, Verdicts.self,
+            Sync.self, Status.self, Retire.self, History.self, ConflictsList.self, ConflictCommands.self, Verdicts.self, Export.self, Report.self,
         ])
 }

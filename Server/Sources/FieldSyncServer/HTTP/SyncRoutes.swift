@@ -30,6 +30,7 @@ struct SyncRoutes: Sendable {
         }
         v1.post("device/retire") { request, _ in try await retire(request) }
         v1.get("devices") { request, _ in try await devices(request) }
+        v1.get("export") { request, _ in try await export(request) }
     }
 
     func enrol(_ request: Request) async throws -> Response {
@@ -109,6 +110,30 @@ struct SyncRoutes: Sendable {
                 in: db)
         }
         return Self.json(#"{"retired":true}"#)
+    }
+
+    /// `GET /v1/export?since=&team=&kind=`: the reconciled export, streamed as NDJSON.
+    func export(_ request: Request) async throws -> Response {
+        let device = try await authenticator.authenticate(authorization: request.headers[.authorization])
+        let query = request.uri.queryParameters
+        var since = FeedCursor.start
+        if let text = query["since"].map(String.init), !text.isEmpty {
+            guard let parsed = FeedCursor(token: text) else {
+                throw APIError(.badRequest, .badCursor, "The export cursor '\(text)' is not one this server gave out; use the cursor from the last export's end line.")
+            }
+            since = parsed
+        }
+        var kind: RecordKind?
+        if let text = query["kind"].map(String.init), !text.isEmpty {
+            guard let parsed = RecordKind(rawValue: text) else {
+                throw APIError(.badRequest, .invalidValue, "kind must be visit or pep, not '\(text)'.")
+            }
+            kind = parsed
+        }
+        let team = query["team"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let exporter = ReconciledExport(database: database)
+        let body = try await exporter.body(for: device, filter: .init(since: since, team: team, kind: kind))
+        return Response(status: .ok, headers: [.contentType: "application/x-ndjson; charset=utf-8"], body: body)
     }
 
     /// Device health for supervisors (contract 5.5): a team manager sees their team's devices.

@@ -1,0 +1,129 @@
+import FieldSyncProtocol
+import Foundation
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Output formats of `fieldsync export --reconciled`.
+public enum ExportFormat: String, Sendable, CaseIterable {
+    case json, ndjson, csv
+}
+
+/// What an export wrote, and what is not reconciled yet.
+public struct ExportSummary: Codable, Sendable {
+    public struct NotReconciled: Codable, Sendable {
+        public let id: String
+        public let kind: String
+        public let youngPerson: String
+        public let state: String
+        public let version: Int64
+        public let reason: String
+    }
+    public struct UnsentOnDevice: Codable, Sendable {
+        public let device: String
+        public let user: String
+        public let unsent: Int
+        public let oldestUnsentSeconds: Int?
+        public let lastSeenAt: String?
+    }
+    public var cursor: String = ""
+    public var records = 0
+    public var notReconciled: [NotReconciled] = []
+    public var unsentOnDevices: [UnsentOnDevice] = []
+    public var output: String?
+}
+
+extension FieldSyncDevice {
+    /// Streams the reconciled export into `output` (stdout when nil) in the given format.
+    public func exportReconciled(
+        since: String?, team: String?, kind: RecordKind?, format: ExportFormat, output: String?
+    ) async throws(ClientError) -> ExportSummary {
+        let raw = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-export-\(UUID().uuidString).ndjson")
+        _ = FileManager.default.createFile(atPath: raw.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: raw) }
+        let transport = try session().transport
+        var query: [URLQueryItem] = []
+        if let since { query.append(URLQueryItem(name: "since", value: since)) }
+        if let team { query.append(URLQueryItem(name: "team", value: team)) }
+        if let kind { query.append(URLQueryItem(name: "kind", value: kind.rawValue)) }
+        guard let handle = FileHandle(forWritingAtPath: raw.path) else { throw ClientError("storage_error", "Cannot write \(raw.path).") }
+        let (status, errorBody) = try await transport.download("v1/export", query: query, into: handle)
+        try? handle.close()
+        guard status == 200 else { throw Self.refusal(HTTPTransport.Answer(status: status, body: errorBody)) }
+
+        guard let input = FileHandle(forReadingAtPath: raw.path) else { throw ClientError("storage_error", "Cannot read \(raw.path).") }
+        defer { try? input.close() }
+        let out: FileHandle
+        if let output {
+            guard FileManager.default.createFile(atPath: output, contents: nil), let h = FileHandle(forWritingAtPath: output) else {
+                throw ClientError("unwritable_output", "Cannot write the export to \(output).")
+            }
+            out = h
+        } else {
+            out = FileHandle.standardOutput
+        }
+        defer { if output != nil { try? out.close() } }
+        var summary = ExportSummary(output: output)
+        var writer = ExportWriter(format: format, out: out, kinds: kind.map { [$0] } ?? RecordKind.allCases)
+        writer.begin()
+        var lines = LineReader(handle: input)
+        let decoder = WireProtocol.makeDecoder()
+        // Bounded by the file's lines.
+        while let line = lines.next() {
+            if line.isEmpty { continue }
+            guard let type = Self.lineType(line) else { continue }
+            do {
+                switch type {
+                case "record":
+                    struct Wrapped: Decodable { let record: RecordSnapshot }
+                    let record = try decoder.decode(Wrapped.self, from: line).record
+                    writer.write(record: record, raw: line)
+                    summary.records += 1
+                case "notReconciled":
+                    summary.notReconciled.append(try decoder.decode(ExportSummary.NotReconciled.self, from: line))
+                    if format == .ndjson { writer.writeRaw(line) }
+                case "unsentOnDevice":
+                    summary.unsentOnDevices.append(try decoder.decode(ExportSummary.UnsentOnDevice.self, from: line))
+                    if format == .ndjson { writer.writeRaw(line) }
+                case "end":
+                    struct End: Decodable { let cursor: String }
+                    summary.cursor = try decoder.decode(End.self, from: line).cursor
+                    if format == .ndjson { writer.writeRaw(line) }
+                default:
+                    continue
+                }
+            } catch {
+                throw ClientError("bad_answer", "A line of the export could not be read: \(error)")
+            }
+        }
+        writer.end(summary)
+        return summary
+    }
+
+    /// The `type` member of an export line, found without decoding the whole line.
+    static func lineType(_ line: Data) -> String? {
+        struct Typed: Decodable { let type: String }
+        return try? WireProtocol.makeDecoder().decode(Typed.self, from: line).type
+    }
+}
+
+extension HTTPTransport {
+    /// GETs a path, streaming a 200 body into `handle`; returns the status and any error body.
+    func download(_ path: String, query: [URLQueryItem], into handle: FileHandle) async throws(ClientError) -> (Int, Data) {
+        var components = URLComponents(url: baseURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)
+        if !query.isEmpty { components?.queryItems = query }
+        guard let url = components?.url else { throw ClientError("invalid_server_url", "Cannot build a request URL from \(baseURL).") }
+        var request = URLRequest(url: url)
+        request.setValue(String(WireProtocol.version), forHTTPHeaderField: WireProtocol.versionHeader)
+        request.setValue(Self.clientName, forHTTPHeaderField: WireProtocol.clientHeader)
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        do {
+            return try await StreamingDownload(into: handle).run(request, timeout: 300)
+        } catch let error as URLError {
+            throw ClientError("server_unreachable", Self.sentence(for: error, url: baseURL))
+        } catch {
+            throw ClientError("server_unreachable", "Cannot reach the server at \(baseURL.absoluteString): \(error.localizedDescription)")
+        }
+    }
+}

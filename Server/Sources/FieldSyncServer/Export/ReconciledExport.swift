@@ -1,0 +1,158 @@
+import FieldSyncProtocol
+import Foundation
+import GRDB
+import Hummingbird
+import NIOCore
+
+/// The reconciled export for supervisors and reporting tools (issue: supervisors): every record
+/// in the caller's scope that is settled (a visit AUTHORISED, a PEP FINALISED or SUPERSEDED) and
+/// has no open conflict, changed after the export cursor; then what is not reconciled yet, and why.
+///
+/// Streamed as NDJSON, one JSON object a line, read from the store in chunks by version, so the
+/// server's memory stays flat however many records there are:
+/// - `{"type":"record","record":{…RecordSnapshot…}}`
+/// - `{"type":"notReconciled","id":…,"kind":…,"youngPerson":…,"state":…,"version":…,"reason":…}`
+/// - `{"type":"unsentOnDevice","device":…,"user":…,"unsent":…,"oldestUnsentSeconds":…,"lastSeenAt":…}`
+/// - `{"type":"end","cursor":…,"records":…,"notReconciled":…}`: the cursor for the next export.
+struct ReconciledExport: Sendable {
+    let database: ServerDatabase
+    static let chunk = 500
+
+    struct Filter: Sendable {
+        let since: FeedCursor
+        let team: String?
+        let kind: RecordKind?
+    }
+
+    static func isSettled(_ kind: RecordKind, _ state: String) -> Bool {
+        switch kind {
+        case .visit: state == "AUTHORISED"
+        case .pep: state == "FINALISED" || state == "SUPERSEDED"
+        }
+    }
+
+    static func reason(_ kind: RecordKind, _ state: String, openConflicts: Int) -> String {
+        if openConflicts > 0 { return "open conflict (\(openConflicts))" }
+        switch (kind, state) {
+        case (.visit, "SUBMITTED"): return "awaiting authorisation"
+        case (.visit, "RETURNED"), (.pep, "RETURNED_FOR_AMENDMENT"): return "returned to its author"
+        case (.pep, "SUBMITTED"), (.pep, "IN_QA"): return "awaiting Virtual School QA"
+        case (.visit, "CANCELLED"): return "cancelled"
+        default: return "not yet submitted (\(state))"
+        }
+    }
+
+    /// Works out which young people and kinds the export covers.
+    func coverage(for device: AuthenticatedDevice, filter: Filter) async throws -> AccessScope {
+        try await database.pool.read { db in
+            var scope = try AccessScope.of(user: device.userName, role: device.role, team: device.team, in: db)
+            if let kind = filter.kind { scope.kinds = scope.kinds.intersection([kind]) }
+            if let team = filter.team {
+                let teamYoungPeople = Set(
+                    try String.fetchAll(
+                        db,
+                        sql: """
+                            SELECT DISTINCT a.young_person FROM allocations a JOIN users u ON u.name = a.user_name
+                            WHERE u.team = ? AND a.role = 'key' AND a.ended_at IS NULL
+                            """, arguments: [team]
+                    ).compactMap(UUID.init(uuidString:)))
+                scope.youngPeople = scope.allYoungPeople ? teamYoungPeople : scope.youngPeople.intersection(teamYoungPeople)
+                scope.allYoungPeople = false
+            }
+            return scope
+        }
+    }
+
+    func body(for device: AuthenticatedDevice, filter: Filter) async throws -> ResponseBody {
+        let scope = try await coverage(for: device, filter: filter)
+        let database = database
+        return ResponseBody { writer in
+            var after = filter.since.sequence
+            var last = filter.since.sequence
+            var exported = 0
+            var pending = 0
+            // Bounded: each round moves `after` forward or stops.
+            for _ in 0..<10_000_000 {
+                let from = after
+                let rows = try await database.pool.read { db -> [(Int64, String, String, UUID, String, Data, Int)] in
+                    let rows = try Row.fetchAll(
+                        db,
+                        sql: """
+                            SELECT r.version, r.id, r.kind, r.young_person, r.state, r.document,
+                              (SELECT COUNT(*) FROM conflicts c WHERE c.record_id = r.id AND c.status = 'open') AS open_conflicts
+                            FROM records r
+                            WHERE r.version > ? AND r.deleted = 0 AND r.kind IN (SELECT value FROM json_each(?))
+                              AND (? OR r.young_person IN (SELECT value FROM json_each(?)))
+                            ORDER BY r.version LIMIT ?
+                            """,
+                        arguments: [from, FeedReader.kindsJSON(scope.kinds), scope.allYoungPeople, scope.youngPeopleJSON, Self.chunk])
+                    return rows.map {
+                        ($0["version"], $0["id"], $0["kind"], UUID(uuidString: $0["young_person"]) ?? UUID(), $0["state"], $0["document"], $0["open_conflicts"])
+                    }
+                }
+                guard !rows.isEmpty else { break }
+                var buffer = ByteBuffer()
+                for (version, id, kindText, youngPerson, state, document, openConflicts) in rows {
+                    after = version
+                    last = version
+                    guard let kind = RecordKind(rawValue: kindText) else { continue }
+                    if Self.isSettled(kind, state) && openConflicts == 0 {
+                        buffer.writeString("{\"record\":")
+                        buffer.writeBytes(document)
+                        buffer.writeString(",\"type\":\"record\"}\n")
+                        exported += 1
+                    } else {
+                        let line: [String: JSONValue] = [
+                            "type": "notReconciled", "id": .string(id.lowercased()), "kind": .string(kindText),
+                            "youngPerson": .string(youngPerson.uuidString.lowercased()), "state": .string(state), "version": .integer(version),
+                            "reason": .string(Self.reason(kind, state, openConflicts: openConflicts)),
+                        ]
+                        buffer.writeBytes(try WireProtocol.makeEncoder().encode(line))
+                        buffer.writeString("\n")
+                        pending += 1
+                    }
+                }
+                try await writer.write(buffer)
+                if rows.count < Self.chunk { break }
+            }
+            for line in try await Self.unsentDevices(database, scope: scope, team: filter.team ?? device.team) {
+                try await writer.write(ByteBuffer(bytes: try WireProtocol.makeEncoder().encode(line) + Data("\n".utf8)))
+            }
+            let end: [String: JSONValue] = [
+                "type": "end", "cursor": .string(FeedCursor(sequence: last).token), "records": .integer(Int64(exported)),
+                "notReconciled": .integer(Int64(pending)),
+            ]
+            try await writer.write(ByteBuffer(bytes: try WireProtocol.makeEncoder().encode(end) + Data("\n".utf8)))
+            let (reconciledCount, pendingCount) = (exported, pending)
+            try await database.pool.write { db in
+                try AuditLog.append(
+                    AuditLog.Event(
+                        actor: device.userName, role: device.role, device: device.deviceId.uuidString.lowercased(), action: "EXPORT",
+                        detail: "reconciled=\(reconciledCount) notReconciled=\(pendingCount) since=\(filter.since.token) team=\(filter.team ?? "-") kind=\(filter.kind?.rawValue ?? "all")"),
+                    in: db)
+            }
+            try await writer.finish(nil)
+        }
+    }
+
+    /// Devices of the team's users that last reported unsent changes: their records may not be
+    /// reconciled yet even where the server shows them settled.
+    static func unsentDevices(_ database: ServerDatabase, scope: AccessScope, team: String) async throws -> [[String: JSONValue]] {
+        try await database.pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.id, d.user_name, d.unsent, d.oldest_unsent_seconds, d.last_seen_at FROM devices d
+                    JOIN users u ON u.name = d.user_name
+                    WHERE d.revoked_at IS NULL AND d.unsent > 0 AND u.team = ?
+                    """, arguments: [team]
+            ).map { row in
+                [
+                    "type": "unsentOnDevice", "device": .string((row["id"] as String).lowercased()), "user": .string(row["user_name"]),
+                    "unsent": .integer(row["unsent"]), "oldestUnsentSeconds": (row["oldest_unsent_seconds"] as Int64?).map(JSONValue.integer) ?? .null,
+                    "lastSeenAt": (row["last_seen_at"] as String?).map(JSONValue.string) ?? .null,
+                ]
+            }
+        }
+    }
+}
