@@ -6,7 +6,63 @@ import Foundation
 struct Admin: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage users and devices. Works on the data folder whether the server is running or not.",
-        subcommands: [UserCommands.self, TeamCommands.self, Allocate.self, Allocations.self, DeviceCommands.self, Audit.self])
+        subcommands: [
+            UserCommands.self, TeamCommands.self, Allocate.self, Allocations.self, YoungPersonCommands.self, DeviceCommands.self,
+            Audit.self, BankHolidays.self,
+        ])
+}
+
+struct YoungPersonCommands: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "young-person", abstract: "Record the facts the compliance rules need.", subcommands: [Set.self])
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record (or replace) a young person's facts.")
+        @OptionGroup var options: AdminOptions
+        @Option(help: "The young person's id (a UUID).") var id: String
+        @Option(help: "CLA (child in care) or CARE_LEAVER.") var cohort: String
+        @Option(help: "Start of the current placement (YYYY-MM-DD).") var placementStart: String?
+        @Flag(help: "The placement is intended to last until 18.") var intendedUntil18 = false
+        @Option(help: "Date of entering care (YYYY-MM-DD).") var enteredCare: String?
+        @Option(help: "Care leavers: start of accommodation provided under s23B/s24B (YYYY-MM-DD).") var accommodationStart: String?
+        @Flag(help: "Of PEP age (nursery to Y13).") var pepAge = false
+
+        func run() throws {
+            func day(_ text: String?, _ name: String) throws -> CalendarDay? {
+                guard let text else { return nil }
+                guard let d = CalendarDay(text) else { throw ValidationError("--\(name) must be a date written YYYY-MM-DD, not '\(text)'.") }
+                return d
+            }
+            guard let yp = UUID(uuidString: id) else { throw ValidationError("--id must be a UUID.") }
+            guard let group = Cohort(rawValue: cohort.uppercased()) else {
+                throw ValidationError("--cohort is one of \(Cohort.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            let facts = YoungPersonFacts(
+                id: yp, cohort: group, placementStart: try day(placementStart, "placement-start"), placementIntendedUntil18: intendedUntil18,
+                enteredCare: try day(enteredCare, "entered-care"), accommodationStart: try day(accommodationStart, "accommodation-start"),
+                pepAge: pepAge)
+            try options.report({ admin throws(AdminError) in try admin.setYoungPerson(facts) }) { _ in
+                "Recorded the facts of \(yp.uuidString.lowercased()) (\(group.rawValue))."
+            }
+        }
+    }
+}
+
+struct BankHolidays: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bank-holidays", abstract: "Install an updated bank-holiday list (one 'YYYY-MM-DD name' a line).",
+        subcommands: [Import.self])
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check and install a bank-holiday file for the working-day rules.")
+        @OptionGroup var options: AdminOptions
+        @Argument(help: "The file.") var file: String
+        func run() throws {
+            try options.report({ admin throws(AdminError) in try admin.importBankHolidays(from: file) }) {
+                "Installed \($0) bank holidays."
+            }
+        }
+    }
 }
 
 struct TeamCommands: ParsableCommand {

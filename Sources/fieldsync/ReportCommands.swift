@@ -42,7 +42,30 @@ struct Export: AsyncParsableCommand {
 
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Reports for supervisors.", subcommands: [Escalations.self])
+        abstract: "Reports for supervisors.", subcommands: [Compliance.self, Escalations.self])
+
+    struct Compliance: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Statutory visits and PEPs per young person in your scope: last qualifying visit, next due, due soon or overdue.")
+        @OptionGroup var options: DeviceOptions
+        @Option(help: "Only young people whose key worker is in this team.") var team: String?
+        @Option(help: "The date to judge by (YYYY-MM-DD, Europe/London; default today).") var asOf: String?
+
+        func run() async throws {
+            let device = try options.device()
+            let rows = try await options.run { () async throws(ClientError) in try await device.complianceReport(team: team, asOf: asOf) }
+            try options.emit(rows) {
+                rows.isEmpty ? "No young people in your scope." : rows.map { row in
+                    var line = "\(row.youngPerson)  \(row.cohort ?? "?")  key worker \(row.keyWorker ?? "-")\n"
+                    line += "  visits: \(row.visits.status.rawValue)  \(row.visits.rule)  due \(row.visits.due?.description ?? "-")  last \(row.visits.lastQualifyingVisit?.description ?? "none")  \(row.visits.explanation)"
+                    if let pep = row.pep {
+                        line += "\n  PEP \(pep.term) \(pep.academicYear): \(pep.status.rawValue)  \(pep.rule)  state \(pep.currentTermState ?? "none")  due \(pep.due?.description ?? "-")  \(pep.explanation)"
+                    }
+                    return line
+                }.joined(separator: "\n")
+            }
+        }
+    }
 
     struct Escalations: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Risk flags marked escalate on the records this device holds, newest first.")

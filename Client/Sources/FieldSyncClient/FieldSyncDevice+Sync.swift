@@ -268,6 +268,18 @@ extension FieldSyncDevice {
         return report
     }
 
+    /// The compliance report for the young people in this user's scope, from the server.
+    public func complianceReport(team: String?, asOf: String?) async throws(ClientError) -> [ComplianceRow] {
+        var query: [URLQueryItem] = []
+        if let team { query.append(URLQueryItem(name: "team", value: team)) }
+        if let asOf { query.append(URLQueryItem(name: "asOf", value: asOf)) }
+        let answer = try await session().transport.send("GET", "v1/reports/compliance", query: query)
+        guard answer.status == 200 else { throw Self.refusal(answer) }
+        do { return try decoder.decode([ComplianceRow].self, from: answer.body) } catch {
+            throw ClientError("bad_answer", "The compliance report could not be read: \(error)")
+        }
+    }
+
     /// A record's versions and refused changes, from the server.
     public func history(of record: UUID) async throws(ClientError) -> HistoryPage {
         let answer = try await session().transport.send("GET", "v1/records/\(record.uuidString)/history")

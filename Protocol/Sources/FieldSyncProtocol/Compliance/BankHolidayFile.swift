@@ -26,7 +26,8 @@ enum BankHolidayFile {
             guard let day = CalendarDay(String(dateText)) else {
                 throw BankHolidayFileError(
                     line: lineNumber,
-                    message: "\"\(dateText)\" is not a real date written YYYY-MM-DD; each line must be a date, a space and the holiday's name.")
+                    message: "\"\(dateText)\" is not a real date written YYYY-MM-DD; "
+                        + "each line must be a date, a space and the holiday's name.")
             }
             guard !name.isEmpty else {
                 throw BankHolidayFileError(
@@ -39,7 +40,8 @@ enum BankHolidayFile {
             guard !day.isWeekend else {
                 throw BankHolidayFileError(
                     line: lineNumber,
-                    message: "\(day) is a \(day.weekday == 6 ? "Saturday" : "Sunday"); list the weekday substitute day instead.")
+                    message: "\(day) is a \(day.weekday == 6 ? "Saturday" : "Sunday"); "
+                        + "list the weekday substitute day instead.")
             }
             names[day] = name
             firstLine[day] = lineNumber

@@ -12,7 +12,10 @@ public enum InstantText {
     /// not exist (hour 24, second 60, 30 February).
     public static func date(_ text: String) -> Date? {
         guard let parsed = parse(text) else { return nil }
-        return Date(timeIntervalSince1970: TimeInterval(parsed.seconds) + parsed.fraction)
+        // A Double near 1.8e9 holds about 7 fraction digits, so .999999999 would round up into
+        // the next second (and, at 22:59:59 UTC in summer, the next London day); stay inside it.
+        let interval = TimeInterval(parsed.seconds) + parsed.fraction
+        return Date(timeIntervalSince1970: min(interval, TimeInterval(parsed.seconds + 1).nextDown))
     }
 
     /// Whole seconds since 1970-01-01T00:00:00Z, the fraction dropped (rounded down).
@@ -53,7 +56,8 @@ public enum InstantText {
         else { return nil }
         let minutesStart = zone.count == 6 ? 4 : 3
         guard zone.count == 5 || zone[3] == UInt8(ascii: ":"),
-            let hours = CalendarDay.number(zone[1..<3]), let minutes = CalendarDay.number(zone[minutesStart..<minutesStart + 2]),
+            let hours = CalendarDay.number(zone[1..<3]),
+            let minutes = CalendarDay.number(zone[minutesStart..<minutesStart + 2]),
             hours < 24, minutes < 60
         else { return nil }
         let magnitude = hours * 3600 + minutes * 60

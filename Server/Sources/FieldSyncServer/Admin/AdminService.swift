@@ -95,6 +95,37 @@ public struct AdminService: Sendable {
         }
     }
 
+    /// Records the facts the compliance rules need about a young person (from the core case system).
+    public func setYoungPerson(_ facts: YoungPersonFacts) throws(AdminError) -> YoungPersonFacts {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO young_people(id, facts, updated_at) VALUES (?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET facts = excluded.facts, updated_at = excluded.updated_at
+                    """,
+                arguments: [facts.id.uuidString, try WireProtocol.makeEncoder().encode(facts), WireTime.now()])
+            try Self.audit(db, "YOUNG_PERSON_FACTS", youngPerson: facts.id, detail: "cohort=\(facts.cohort.rawValue)")
+        }
+        return facts
+    }
+
+    /// Installs an updated bank-holiday list (checked first) for the working-day rules.
+    public func importBankHolidays(from path: String) throws(AdminError) -> Int {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw AdminError("unreadable_file", "Cannot read \(path).")
+        }
+        let calendar: WorkingDayCalendar
+        do { calendar = try WorkingDayCalendar(bankHolidaysText: text) } catch {
+            throw AdminError("invalid_bank_holidays", "\(path): \(error)")
+        }
+        let target = ((database.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(ComplianceReport.bankHolidayFile)
+        do { try text.write(toFile: target, atomically: true, encoding: .utf8) } catch {
+            throw AdminError("storage_error", "Cannot write \(target): \(error.localizedDescription)")
+        }
+        try write { db in try Self.audit(db, "BANK_HOLIDAYS_IMPORTED", detail: "days=\(calendar.bankHolidays.count)") }
+        return calendar.bankHolidays.count
+    }
+
     /// The audit trail, oldest first, optionally for one young person or one user.
     public func audit(youngPerson: String?, user: String?) throws(AdminError) -> [AuditEntry] {
         try read { db in

@@ -31,6 +31,7 @@ struct SyncRoutes: Sendable {
         v1.post("device/retire") { request, _ in try await retire(request) }
         v1.get("devices") { request, _ in try await devices(request) }
         v1.get("export") { request, _ in try await export(request) }
+        v1.get("reports/compliance") { request, _ in try await compliance(request) }
     }
 
     func enrol(_ request: Request) async throws -> Response {
@@ -134,6 +135,22 @@ struct SyncRoutes: Sendable {
         let exporter = ReconciledExport(database: database)
         let body = try await exporter.body(for: device, filter: .init(since: since, team: team, kind: kind))
         return Response(status: .ok, headers: [.contentType: "application/x-ndjson; charset=utf-8"], body: body)
+    }
+
+    /// `GET /v1/reports/compliance?team=&asOf=YYYY-MM-DD`: statutory visits and PEPs per young person in scope.
+    func compliance(_ request: Request) async throws -> Response {
+        let device = try await authenticator.authenticate(authorization: request.headers[.authorization])
+        let query = request.uri.queryParameters
+        var asOf = CalendarDay.london(Date())
+        if let text = query["asOf"].map(String.init), !text.isEmpty {
+            guard let day = CalendarDay(text) else {
+                throw APIError(.badRequest, .invalidValue, "asOf must be a date written YYYY-MM-DD, not '\(text)'.")
+            }
+            asOf = day
+        }
+        let team = query["team"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let report = ComplianceReport(database: database, dataDirectory: (database.path as NSString).deletingLastPathComponent)
+        return try Self.json(try await report.rows(for: device, team: team, asOf: asOf))
     }
 
     /// Device health for supervisors (contract 5.5): a team manager sees their team's devices.

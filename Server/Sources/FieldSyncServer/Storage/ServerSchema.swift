@@ -151,6 +151,18 @@ enum ServerSchema {
                       BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                     """)
         }
+        migrator.registerMigration("v3-young-people") { db in
+            try db.execute(
+                sql: """
+                    -- The facts the compliance rules need about each young person (domain model 2.1),
+                    -- kept by admins from the core case system. Pseudonymous: no names, no addresses.
+                    CREATE TABLE young_people(
+                      id TEXT PRIMARY KEY NOT NULL,
+                      facts BLOB NOT NULL,
+                      updated_at TEXT NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }
