@@ -22,6 +22,18 @@ struct AccessScope: Codable, Sendable, Equatable {
         "[" + youngPeople.map { "\"\($0.uuidString)\"" }.sorted().joined(separator: ",") + "]"
     }
 
+    /// The young people whose active key worker is in `team`.
+    static func keyWorkedBy(team: String, in db: Database) throws -> Set<UUID> {
+        Set(
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT a.young_person FROM allocations a JOIN users u ON u.name = a.user_name
+                    WHERE u.team = ? AND a.role = 'key' AND a.ended_at IS NULL
+                    """, arguments: [team]
+            ).compactMap(UUID.init(uuidString:)))
+    }
+
     /// Works out a user's scope from their role and the active allocations.
     ///
     /// - Personal advisers and social workers: the young people allocated to them (key or co-worker);
@@ -41,12 +53,7 @@ struct AccessScope: Codable, Sendable, Equatable {
         case .personalAdviser?, .socialWorker?:
             return AccessScope(allYoungPeople: false, youngPeople: own, kinds: [.visit, .pep])
         case .teamManager?:
-            let teams = try allocated(
-                """
-                SELECT DISTINCT a.young_person FROM allocations a JOIN users u ON u.name = a.user_name
-                WHERE u.team = ? AND a.role = 'key' AND a.ended_at IS NULL
-                """, [team])
-            return AccessScope(allYoungPeople: false, youngPeople: own.union(teams), kinds: [.visit, .pep])
+            return AccessScope(allYoungPeople: false, youngPeople: own.union(try keyWorkedBy(team: team, in: db)), kinds: [.visit, .pep])
         case .virtualSchool?:
             return AccessScope(allYoungPeople: true, youngPeople: [], kinds: [.pep])
         case .designatedTeacher?:

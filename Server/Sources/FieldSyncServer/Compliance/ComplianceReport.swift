@@ -29,13 +29,7 @@ struct ComplianceReport: Sendable {
                 youngPeople = scope.youngPeople.map(\.uuidString).sorted()
             }
             if let team {
-                let inTeam = Set(
-                    try String.fetchAll(
-                        db,
-                        sql: """
-                            SELECT DISTINCT a.young_person FROM allocations a JOIN users u ON u.name = a.user_name
-                            WHERE u.team = ? AND a.role = 'key' AND a.ended_at IS NULL
-                            """, arguments: [team]))
+                let inTeam = Set(try AccessScope.keyWorkedBy(team: team, in: db).map(\.uuidString))
                 youngPeople = youngPeople.filter { inTeam.contains($0) }
             }
             let decoder = WireProtocol.makeDecoder()

@@ -48,14 +48,7 @@ struct ReconciledExport: Sendable {
             var scope = try AccessScope.of(user: device.userName, role: device.role, team: device.team, in: db)
             if let kind = filter.kind { scope.kinds = scope.kinds.intersection([kind]) }
             if let team = filter.team {
-                let teamYoungPeople = Set(
-                    try String.fetchAll(
-                        db,
-                        sql: """
-                            SELECT DISTINCT a.young_person FROM allocations a JOIN users u ON u.name = a.user_name
-                            WHERE u.team = ? AND a.role = 'key' AND a.ended_at IS NULL
-                            """, arguments: [team]
-                    ).compactMap(UUID.init(uuidString:)))
+                let teamYoungPeople = try AccessScope.keyWorkedBy(team: team, in: db)
                 scope.youngPeople = scope.allYoungPeople ? teamYoungPeople : scope.youngPeople.intersection(teamYoungPeople)
                 scope.allYoungPeople = false
             }

@@ -63,7 +63,7 @@ struct ConflictResolver {
             guard let path = FieldPath(conflict.field) else {
                 return .rejected(index, op, .conflictNotFound, "Conflict \(conflictId) names a field this server cannot read.")
             }
-            let fieldName = String(conflict.field.prefix { $0 != "[" && $0 != "." })
+            let fieldName = path.field
             guard let spec = record.kind.schema.field(fieldName) else {
                 return .rejected(index, op, .kindMismatch, "A \(record.kind.rawValue) record has no field '\(fieldName)'.")
             }
