@@ -37,20 +37,28 @@ enum AuditLog {
         var detail: String = ""
     }
 
+    /// The chain's newest hash, remembered across the appends of one write transaction so each
+    /// append need not read it back. Forget it (set nil) when a savepoint rolls back.
+    final class Head {
+        var hash: String?
+    }
+
     /// Appends an event inside the caller's write transaction.
-    static func append(_ event: Event, at time: String = WireTime.now(), in db: Database) throws {
-        let previous = try String.fetchOne(db, sql: "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1") ?? genesis
+    static func append(_ event: Event, at time: String = WireTime.now(), head: Head? = nil, in db: Database) throws {
+        let previous = try head?.hash
+            ?? String.fetchOne(db.cachedStatement(sql: "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")) ?? genesis
         let hash = digest(
             previous: previous, at: time, actor: event.actor, role: event.role, device: event.device, action: event.action,
             record: event.record, youngPerson: event.youngPerson, detail: event.detail)
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO audit_log(at, actor, role, device_id, action, record_id, young_person, detail, prev_hash, hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                time, event.actor, event.role, event.device, event.action, event.record, event.youngPerson, event.detail, previous, hash,
-            ])
+                """
+        ).execute(arguments: [
+            time, event.actor, event.role, event.device, event.action, event.record, event.youngPerson, event.detail, previous, hash,
+        ])
+        head?.hash = hash
     }
 
     static func digest(
@@ -60,7 +68,7 @@ enum AuditLog {
         // Length-prefixed fields: no two different entries hash the same text.
         let fields = [previous, at, actor, role, device ?? "", action, record ?? "", youngPerson ?? "", detail]
         let text = fields.map { "\($0.utf8.count):\($0)" }.joined(separator: "|")
-        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return Hex.string(SHA256.hash(data: Data(text.utf8)))
     }
 
     static func entry(_ row: Row) -> AuditEntry {

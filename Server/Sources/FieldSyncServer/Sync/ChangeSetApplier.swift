@@ -13,11 +13,11 @@ struct ChangeSetApplier {
     let encoder = WireProtocol.makeEncoder()
     let decoder = WireProtocol.makeDecoder()
 
-    func apply(_ changeSet: ChangeSet, by device: AuthenticatedDevice, receivedAt: String, in db: Database) throws
-        -> ChangeSetResult
-    {
+    func apply(
+        _ changeSet: ChangeSet, by device: AuthenticatedDevice, receivedAt: String, auditHead: AuditLog.Head? = nil, in db: Database
+    ) throws -> ChangeSetResult {
         if let stored = try Row.fetchOne(
-            db, sql: "SELECT device_id, result FROM change_sets WHERE id = ?", arguments: [changeSet.id.uuidString])
+            db.cachedStatement(sql: "SELECT device_id, result FROM change_sets WHERE id = ?"), arguments: [changeSet.id.uuidString])
         {
             guard (stored["device_id"] as String) == device.deviceId.uuidString else {
                 throw APIError(
@@ -29,14 +29,14 @@ struct ChangeSetApplier {
             return result
         }
         let lastSequence = try Int64.fetchOne(
-            db, sql: "SELECT last_sequence FROM devices WHERE id = ?", arguments: [device.deviceId.uuidString]) ?? 0
+            db.cachedStatement(sql: "SELECT last_sequence FROM devices WHERE id = ?"), arguments: [device.deviceId.uuidString]) ?? 0
         if changeSet.deviceSequence <= lastSequence {
             throw APIError(
                 .conflict, .outOfOrder,
                 "This device already sent change set number \(lastSequence) under another id, so number \(changeSet.deviceSequence) is out of order. Change sets must be numbered 1, 2, 3 … in the order they were made.")
         }
 
-        var counter = try Int64.fetchOne(db, sql: "SELECT value FROM feed_counter WHERE id = 1") ?? 0
+        var counter = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM feed_counter WHERE id = 1")) ?? 0
         let author = Authorship(
             user: device.userName, device: device.deviceId, changeSet: changeSet.id, madeAt: changeSet.madeAt,
             receivedAt: receivedAt)
@@ -81,8 +81,7 @@ struct ChangeSetApplier {
             if let entry = result.history { try store(entry, record: op.record, device: device, in: db) }
             for conflict in result.openedConflicts { try store(conflict, openedAt: result.verdict.version ?? 0, in: db) }
             if let resolved = result.resolvedConflict {
-                try db.execute(
-                    sql: "UPDATE conflicts SET status = 'resolved', resolved_version = ?, document = ? WHERE id = ?",
+                try db.cachedStatement(sql: "UPDATE conflicts SET status = 'resolved', resolved_version = ?, document = ? WHERE id = ?").execute(
                     arguments: [result.verdict.version, try encoder.encode(resolved), resolved.id.uuidString])
             }
             try AuditLog.append(
@@ -91,14 +90,13 @@ struct ChangeSetApplier {
                     action: Self.auditAction(op.op), record: op.record.uuidString.lowercased(),
                     youngPerson: (result.record ?? current)?.youngPerson.uuidString.lowercased() ?? op.youngPerson?.uuidString.lowercased(),
                     detail: "outcome=\(result.verdict.outcome.rawValue)\(result.verdict.code.map { " code=\($0)" } ?? "") fields=\((op.fields ?? [:]).keys.sorted().joined(separator: ","))\(op.to.map { " to=\($0)" } ?? "") changeSet=\(changeSet.id.uuidString.lowercased())"),
-                at: receivedAt, in: db)
+                at: receivedAt, head: auditHead, in: db)
             if let rejection = result.rejection {
                 rejections += 1
-                try db.execute(
-                    sql: """
+                try db.cachedStatement(sql: """
                         INSERT INTO rejections(change_set, op_index, record_id, user_name, device_id, code, message, operation, received_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
+                        """).execute(
                     arguments: [
                         changeSet.id.uuidString, index, op.record.uuidString, device.userName, device.deviceId.uuidString,
                         rejection.code, rejection.message, try encoder.encode(op), receivedAt,
@@ -109,14 +107,12 @@ struct ChangeSetApplier {
         let result = ChangeSetResult(
             changeSet: changeSet.id, deviceSequence: changeSet.deviceSequence, verdicts: verdicts, appliedAt: receivedAt,
             replayed: false)
-        try db.execute(
-            sql: "INSERT INTO change_sets(id, device_id, device_sequence, received_at, result) VALUES (?, ?, ?, ?, ?)",
+        try db.cachedStatement(sql: "INSERT INTO change_sets(id, device_id, device_sequence, received_at, result) VALUES (?, ?, ?, ?, ?)").execute(
             arguments: [
                 changeSet.id.uuidString, device.deviceId.uuidString, changeSet.deviceSequence, receivedAt,
                 try encoder.encode(result),
             ])
-        try db.execute(
-            sql: "UPDATE devices SET last_sequence = ?, last_seen_at = ?, rejections = rejections + ? WHERE id = ?",
+        try db.cachedStatement(sql: "UPDATE devices SET last_sequence = ?, last_seen_at = ?, rejections = rejections + ? WHERE id = ?").execute(
             arguments: [changeSet.deviceSequence, receivedAt, rejections, device.deviceId.uuidString])
         return result
     }
@@ -132,19 +128,18 @@ struct ChangeSetApplier {
     }
 
     func loadRecord(_ id: UUID, in db: Database) throws -> RecordSnapshot? {
-        guard let data = try Data.fetchOne(db, sql: "SELECT document FROM records WHERE id = ?", arguments: [id.uuidString]) else {
+        guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT document FROM records WHERE id = ?"), arguments: [id.uuidString]) else {
             return nil
         }
         return try decoder.decode(RecordSnapshot.self, from: data)
     }
 
     func store(_ record: RecordSnapshot, in db: Database) throws {
-        try db.execute(
-            sql: """
+        try db.cachedStatement(sql: """
                 INSERT INTO records(id, kind, young_person, state, version, deleted, document) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET state = excluded.state, version = excluded.version,
                   deleted = excluded.deleted, document = excluded.document
-                """,
+                """).execute(
             arguments: [
                 record.id.uuidString, record.kind.rawValue, record.youngPerson.uuidString, record.state, record.version,
                 record.deleted, try encoder.encode(record),
@@ -152,11 +147,10 @@ struct ChangeSetApplier {
     }
 
     func store(_ entry: HistoryEntry, record: UUID, device: AuthenticatedDevice, in db: Database) throws {
-        try db.execute(
-            sql: """
+        try db.cachedStatement(sql: """
                 INSERT INTO record_history(record_id, version, change_set, user_name, device_id, made_at, received_at, operation, outcome, changes)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """).execute(
             arguments: [
                 record.uuidString, entry.version, entry.by.changeSet.uuidString, entry.by.user, device.deviceId.uuidString,
                 entry.by.madeAt, entry.by.receivedAt, entry.operation.rawValue, entry.outcome.rawValue,
@@ -165,8 +159,7 @@ struct ChangeSetApplier {
     }
 
     func store(_ conflict: Conflict, openedAt version: Int64, in db: Database) throws {
-        try db.execute(
-            sql: "INSERT INTO conflicts(id, record_id, field, status, opened_version, document) VALUES (?, ?, ?, 'open', ?, ?)",
+        try db.cachedStatement(sql: "INSERT INTO conflicts(id, record_id, field, status, opened_version, document) VALUES (?, ?, ?, 'open', ?, ?)").execute(
             arguments: [conflict.id.uuidString, conflict.record.uuidString, conflict.field, version, try encoder.encode(conflict)])
     }
 }

@@ -45,16 +45,18 @@ actor GroupCommitWriter {
                 let outcomes = try await database.pool.write { db -> [Result<ChangeSetResult, any Error>] in
                     let applier = ChangeSetApplier()
                     let receivedAt = WireTime.now()
+                    let auditHead = AuditLog.Head()
                     var outcomes: [Result<ChangeSetResult, any Error>] = []
                     for (changeSet, device) in work {
                         var result: ChangeSetResult?
                         do {
                             try db.inSavepoint {
-                                result = try applier.apply(changeSet, by: device, receivedAt: receivedAt, in: db)
+                                result = try applier.apply(changeSet, by: device, receivedAt: receivedAt, auditHead: auditHead, in: db)
                                 return .commit
                             }
                             outcomes.append(.success(result!))
                         } catch {
+                            auditHead.hash = nil  // the rolled-back entries are gone: read the head again
                             outcomes.append(.failure(error))
                         }
                     }
