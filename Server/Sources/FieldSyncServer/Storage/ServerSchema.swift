@@ -163,6 +163,10 @@ enum ServerSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v4-drop-redundant-index") { db in
+            // (young_person, version) serves every lookup by young person.
+            try db.execute(sql: "DROP INDEX IF EXISTS records_by_young_person")
+        }
         return migrator
     }
 }
