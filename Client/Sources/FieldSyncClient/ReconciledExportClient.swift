@@ -75,6 +75,10 @@ extension FieldSyncDevice {
             guard let type = Self.lineType(line) else { continue }
             do {
                 switch type {
+                case "record" where format == .ndjson:
+                    // Passed through as the server wrote it: no decoding on the way.
+                    writer.writeRaw(line)
+                    summary.records += 1
                 case "record":
                     struct Wrapped: Decodable { let record: RecordSnapshot }
                     let record = try decoder.decode(Wrapped.self, from: line).record
