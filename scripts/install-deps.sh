@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the system libraries FieldSync builds against (Debian): SQLite for both stores, and
-# libcurl for URLSession on Linux. Swift itself must already be installed.
+# libcurl for URLSession on Linux; and python3 for the tests. Swift itself must already be installed.
 set -euo pipefail
 needed=()
 for pkg in libsqlite3-dev libcurl4-openssl-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || needed+=("$pkg")
 done
+# The end-to-end tests read exports back with Python's csv module (a real CSV parser).
+command -v python3 >/dev/null 2>&1 || needed+=(python3)
 if [ ${#needed[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
