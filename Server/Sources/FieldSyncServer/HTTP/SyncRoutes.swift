@@ -53,8 +53,7 @@ struct SyncRoutes: Sendable {
         let device = try await authenticator.authenticate(authorization: request.headers[.authorization])
         let changeSet = try await RequestDecoding.decode(ChangeSet.self, from: request, maxBytes: maxBodyBytes)
         do { try OperationCheck.check(changeSet) } catch { throw APIError.from(error) }
-        recordHealth(request, device: device)
-        let result = try await writer.apply(changeSet, by: device)
+        let result = try await writer.apply(changeSet, by: device, report: Self.report(request))
         return try Self.json(result)
     }
 
@@ -77,8 +76,7 @@ struct SyncRoutes: Sendable {
             }
             limit = n
         }
-        recordHealth(request, device: device)
-        let page = try await feed.page(for: device, after: cursor, limit: limit)
+        let page = try await feed.page(for: device, after: cursor, limit: limit, report: Self.report(request))
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: page.body)))
@@ -164,29 +162,13 @@ struct SyncRoutes: Sendable {
         }
     }
 
-    /// Keeps what the device reports about itself (client, protocol, unsent edits) for device
-    /// health (contract 5.5). Best effort, off the request's path: a failure here never fails a sync.
-    func recordHealth(_ request: Request, device: AuthenticatedDevice) {
-        let client = request.headers[HTTPField.Name(WireProtocol.clientHeader)!]
-        let unsent = request.headers[HTTPField.Name(WireProtocol.unsentHeader)!].flatMap { Int($0) }
-        let oldest = request.headers[HTTPField.Name(WireProtocol.oldestUnsentHeader)!].flatMap { Int($0) }
-        let protocolVersion = request.headers[HTTPField.Name(WireProtocol.versionHeader)!].flatMap { Int($0) }
-        let pool = database.pool
-        let logger = logger
-        Task {
-            do {
-                try await pool.write { db in
-                    try db.execute(
-                        sql: """
-                            UPDATE devices SET last_seen_at = ?, client = COALESCE(?, client), protocol_version = COALESCE(?, protocol_version),
-                              unsent = COALESCE(?, unsent), oldest_unsent_seconds = ? WHERE id = ?
-                            """,
-                        arguments: [WireTime.now(), client, protocolVersion, unsent, oldest, device.deviceId.uuidString])
-                }
-            } catch {
-                logger.warning("could not record device health", metadata: ["error": "\(error)"])
-            }
-        }
+    /// What the device reports about itself in its headers, for device health (contract 5.5).
+    static func report(_ request: Request) -> DeviceReport {
+        DeviceReport(
+            client: request.headers[HTTPField.Name(WireProtocol.clientHeader)!],
+            protocolVersion: request.headers[HTTPField.Name(WireProtocol.versionHeader)!].flatMap { Int($0) },
+            unsent: request.headers[HTTPField.Name(WireProtocol.unsentHeader)!].flatMap { Int($0) },
+            oldestUnsentSeconds: request.headers[HTTPField.Name(WireProtocol.oldestUnsentHeader)!].flatMap { Int($0) })
     }
 
     static func json<T: Encodable>(_ value: T) throws -> Response {

@@ -14,7 +14,8 @@ struct ChangeSetApplier {
     let decoder = WireProtocol.makeDecoder()
 
     func apply(
-        _ changeSet: ChangeSet, by device: AuthenticatedDevice, receivedAt: String, auditHead: AuditLog.Head? = nil, in db: Database
+        _ changeSet: ChangeSet, by device: AuthenticatedDevice, receivedAt: String, report: DeviceReport? = nil,
+        auditHead: AuditLog.Head? = nil, in db: Database
     ) throws -> ChangeSetResult {
         if let stored = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT device_id, result FROM change_sets WHERE id = ?"), arguments: [changeSet.id.uuidString])
@@ -114,6 +115,10 @@ struct ChangeSetApplier {
             ])
         try db.cachedStatement(sql: "UPDATE devices SET last_sequence = ?, last_seen_at = ?, rejections = rejections + ? WHERE id = ?").execute(
             arguments: [changeSet.deviceSequence, receivedAt, rejections, device.deviceId.uuidString])
+        if let report {
+            try db.cachedStatement(sql: DeviceReport.sql).execute(
+                arguments: StatementArguments(report.arguments(at: receivedAt, device: device.deviceId.uuidString)))
+        }
         return result
     }
 

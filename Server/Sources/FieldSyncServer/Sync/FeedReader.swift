@@ -24,7 +24,7 @@ struct FeedReader: Sendable {
         let catchUp: Bool
     }
 
-    func page(for device: AuthenticatedDevice, after cursor: FeedCursor, limit: Int) async throws -> Page {
+    func page(for device: AuthenticatedDevice, after cursor: FeedCursor, limit: Int, report: DeviceReport? = nil) async throws -> Page {
         let deviceId = device.deviceId.uuidString
         let decoder = WireProtocol.makeDecoder()
         let encoder = WireProtocol.makeEncoder()
@@ -88,6 +88,10 @@ struct FeedReader: Sendable {
             let documents = (catchUp ? rows[...] : rows.prefix(limit)).map { $0["document"] as Data }
             let next = FeedCursor(sequence: lastVersion, generation: generation)
             let page = Self.render(documents: documents, cursor: next, more: more, removed: removed)
+            if let report {
+                try db.cachedStatement(sql: DeviceReport.sql).execute(
+                    arguments: StatementArguments(report.arguments(at: WireTime.now(), device: deviceId)))
+            }
             try AuditLog.append(
                 AuditLog.Event(
                     actor: device.userName, role: device.role, device: device.deviceId.uuidString.lowercased(), action: "SYNC_DOWNLOAD",

@@ -13,6 +13,7 @@ actor GroupCommitWriter {
     struct Pending {
         let changeSet: ChangeSet
         let device: AuthenticatedDevice
+        let report: DeviceReport?
         let continuation: CheckedContinuation<ChangeSetResult, any Error>
     }
 
@@ -26,9 +27,9 @@ actor GroupCommitWriter {
         self.database = database
     }
 
-    func apply(_ changeSet: ChangeSet, by device: AuthenticatedDevice) async throws -> ChangeSetResult {
+    func apply(_ changeSet: ChangeSet, by device: AuthenticatedDevice, report: DeviceReport? = nil) async throws -> ChangeSetResult {
         try await withCheckedThrowingContinuation { continuation in
-            pending.append(Pending(changeSet: changeSet, device: device, continuation: continuation))
+            pending.append(Pending(changeSet: changeSet, device: device, report: report, continuation: continuation))
             if !draining {
                 draining = true
                 Task { await self.drain() }
@@ -40,18 +41,19 @@ actor GroupCommitWriter {
         while !pending.isEmpty {
             let group = Array(pending.prefix(maxGroup))
             pending.removeFirst(group.count)
-            let work = group.map { ($0.changeSet, $0.device) }
+            let work = group.map { ($0.changeSet, $0.device, $0.report) }
             do {
                 let outcomes = try await database.pool.write { db -> [Result<ChangeSetResult, any Error>] in
                     let applier = ChangeSetApplier()
                     let receivedAt = WireTime.now()
                     let auditHead = AuditLog.Head()
                     var outcomes: [Result<ChangeSetResult, any Error>] = []
-                    for (changeSet, device) in work {
+                    for (changeSet, device, report) in work {
                         var result: ChangeSetResult?
                         do {
                             try db.inSavepoint {
-                                result = try applier.apply(changeSet, by: device, receivedAt: receivedAt, auditHead: auditHead, in: db)
+                                result = try applier.apply(
+                                    changeSet, by: device, receivedAt: receivedAt, report: report, auditHead: auditHead, in: db)
                                 return .commit
                             }
                             outcomes.append(.success(result!))
