@@ -147,7 +147,7 @@ struct ChangeSetApplier {
                 """).execute(
             arguments: [
                 record.id.uuidString, record.kind.rawValue, record.youngPerson.uuidString, record.state, record.version,
-                record.deleted, try encoder.encode(record),
+                record.deleted, try DirectJSON.encode(record),
             ])
     }
 
@@ -159,7 +159,7 @@ struct ChangeSetApplier {
             arguments: [
                 record.uuidString, entry.version, entry.by.changeSet.uuidString, entry.by.user, device.deviceId.uuidString,
                 entry.by.madeAt, entry.by.receivedAt, entry.operation.rawValue, entry.outcome.rawValue,
-                try encoder.encode(entry.changes),
+                try DirectJSON.encode(entry.changes),
             ])
     }
 
