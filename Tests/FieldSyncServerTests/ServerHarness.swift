@@ -62,6 +62,6 @@ final class ServerHarness: @unchecked Sendable {
     /// Every record in the device's scope after the cursor, as the device would pull it.
     func pull(_ device: AuthenticatedDevice, after cursor: FeedCursor) async throws -> PullPage {
         let page = try await FeedReader(database: database).page(for: device, after: cursor, limit: WireProtocol.maxPageSize)
-        return try JSONDecoder().decode(PullPage.self, from: page.body)
+        return try JSONDecoder().decode(PullPage.self, from: page)
     }
 }

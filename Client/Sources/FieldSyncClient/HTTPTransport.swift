@@ -11,14 +11,12 @@ final class HTTPTransport: Sendable {
     let baseURL: URL
     let token: String?
     let session: URLSession
-    let extraHeaders: [String: String]
 
     static let clientName = "fieldsync-client/0.1.0"
 
-    init(server: String, token: String?, extraHeaders: [String: String] = [:], timeout: TimeInterval = 30) throws(ClientError) {
+    init(server: String, token: String?, timeout: TimeInterval = 30) throws(ClientError) {
         self.baseURL = try Self.validate(server)
         self.token = token
-        self.extraHeaders = extraHeaders
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.httpMaximumConnectionsPerHost = 2
@@ -53,7 +51,7 @@ final class HTTPTransport: Sendable {
         request.setValue(Self.clientName, forHTTPHeaderField: WireProtocol.clientHeader)
         request.setValue("application/json", forHTTPHeaderField: "Accept")
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        for (name, value) in extraHeaders.merging(headers, uniquingKeysWith: { _, new in new }) {
+        for (name, value) in headers {
             request.setValue(value, forHTTPHeaderField: name)
         }
         if let body {

@@ -79,7 +79,7 @@ struct SyncRoutes: Sendable {
         let page = try await feed.page(for: device, after: cursor, limit: limit, report: Self.report(request))
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: page.body)))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: page)))
     }
 
     func history(_ request: Request, id: String) async throws -> Response {

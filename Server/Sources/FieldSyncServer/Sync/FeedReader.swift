@@ -16,19 +16,11 @@ import GRDB
 struct FeedReader: Sendable {
     let database: ServerDatabase
 
-    struct Page {
-        let body: Data
-        let count: Int
-        let youngPeople: Int
-        let removed: Int
-        let catchUp: Bool
-    }
-
-    func page(for device: AuthenticatedDevice, after cursor: FeedCursor, limit: Int, report: DeviceReport? = nil) async throws -> Page {
+    func page(for device: AuthenticatedDevice, after cursor: FeedCursor, limit: Int, report: DeviceReport? = nil) async throws -> Data {
         let deviceId = device.deviceId.uuidString
         let decoder = WireProtocol.makeDecoder()
         let encoder = WireProtocol.makeEncoder()
-        return try await database.pool.write { db -> Page in
+        return try await database.pool.write { db -> Data in
             let scope = try AccessScope.of(user: device.userName, role: device.role, team: device.team, in: db)
             var previous: AccessScope?
             if cursor.generation > 0,
@@ -97,7 +89,7 @@ struct FeedReader: Sendable {
                     actor: device.userName, role: device.role, device: device.deviceId.uuidString.lowercased(), action: "SYNC_DOWNLOAD",
                     detail: "records=\(documents.count) after=\(cursor.token) cursor=\(next.token)\(catchUp ? " catch-up" : "") removed=\(removed.map { $0.uuidString.lowercased() }.sorted().joined(separator: ","))"),
                 in: db)
-            return Page(body: page, count: documents.count, youngPeople: scope.youngPeople.count, removed: removed.count, catchUp: catchUp)
+            return page
         }
     }
 
