@@ -85,4 +85,40 @@ struct DirectJSONTests {
         #expect(try JSONDecoder().decode(JSONValue.self, from: direct) == value, "seed \(seed): \(String(decoding: direct, as: UTF8.self))")
         #expect(direct == (try WireProtocol.makeEncoder().encode(value)), "seed \(seed)")
     }
+
+    @Test("A change set result, every verdict member present and absent: the same bytes, and it reads back equal")
+    func resultBytes() throws {
+        let verdicts = [
+            OperationVerdict(index: 0, record: UUID(), outcome: .applied, version: 12),
+            OperationVerdict(index: 1, record: UUID(), outcome: .conflict, version: 13, message: "Held: \"x\"\n", conflicts: [UUID(), UUID()]),
+            OperationVerdict(index: 2, record: UUID(), outcome: .rejected, code: "not_editable", message: "Authorised visits take addenda only."),
+        ]
+        for (replayed, verdicts) in [(false, verdicts), (true, []), (false, Array(verdicts.prefix(1)))] {
+            let result = ChangeSetResult(
+                changeSet: UUID(), deviceSequence: 42, verdicts: verdicts, appliedAt: "2026-11-23T00:00:01.000Z", replayed: replayed)
+            let direct = DirectJSON.encode(result)
+            #expect(direct == (try WireProtocol.makeEncoder().encode(result)))
+            #expect(try JSONDecoder().decode(ChangeSetResult.self, from: direct) == result)
+        }
+    }
+
+    @Test("A create's fields written once beforehand give the same document and history bytes")
+    func preEncodedFields() throws {
+        let op = ChangeOperation.create(UUID(), kind: .visit, youngPerson: UUID(), fields: Self.tricky.merging(["cleared": .null]) { a, _ in a })
+        let fieldsJSON = DirectJSON.fieldsObject(op.createdFields)
+        let record = Self.record(fields: op.createdFields)
+        #expect(try DirectJSON.encode(record, fieldsJSON: fieldsJSON) == (try DirectJSON.encode(record)))
+        let changes = HistoryChanges(fields: op.createdFields, state: "DRAFT")
+        #expect(try DirectJSON.encode(changes, fieldsJSON: fieldsJSON) == (try WireProtocol.makeEncoder().encode(changes)))
+        #expect(op.createdFields["cleared"] == nil)
+    }
+
+    @Test("UUID text is uuidString, upper and lower case")
+    func uuidText() {
+        for _ in 0..<200 {
+            let id = UUID()
+            #expect(UUIDText.uppercase(id) == id.uuidString)
+            #expect(UUIDText.lowercase(id) == id.uuidString.lowercased())
+        }
+    }
 }

@@ -121,3 +121,8 @@ public struct ChangeOperation: Codable, Sendable, Hashable {
         ChangeOperation(op: .resolve, record: record, base: base, conflict: conflict, choice: choice, value: value)
     }
 }
+
+extension ChangeOperation {
+    /// The fields a create stores: those sent, less the nulls (an unset field is absent).
+    public var createdFields: [String: JSONValue] { (fields ?? [:]).filter { !$0.value.isNull } }
+}

@@ -7,15 +7,31 @@ import Foundation
 /// standard push workload. The output is the same JSON `WireProtocol.makeEncoder()` writes (sorted
 /// keys, unescaped slashes), which `JSONDecoder` reads back to equal values (tests pin both).
 public enum DirectJSON {
-    public static func encode(_ record: RecordSnapshot) throws -> Data {
+    /// `fieldsJSON`, when given, is `record.fields` already written by ``fieldsObject(_:)``.
+    public static func encode(_ record: RecordSnapshot, fieldsJSON: [UInt8]? = nil) throws -> Data {
         var out = JSONBytes()
-        try out.record(record)
+        try out.record(record, fieldsJSON: fieldsJSON)
         return Data(out.bytes)
     }
 
-    public static func encode(_ changes: HistoryChanges) throws -> Data {
+    /// `fieldsJSON`, when given, is `changes.fields` already written by ``fieldsObject(_:)``.
+    public static func encode(_ changes: HistoryChanges, fieldsJSON: [UInt8]? = nil) throws -> Data {
         var out = JSONBytes()
-        try out.historyChanges(changes)
+        try out.historyChanges(changes, fieldsJSON: fieldsJSON)
+        return Data(out.bytes)
+    }
+
+    /// A record's fields as a JSON object, written once where the same fields go into both a
+    /// record document and a history entry (a create), and where it can be done before the writer.
+    public static func fieldsObject(_ fields: [String: JSONValue]) -> [UInt8] {
+        var out = JSONBytes()
+        out.object(fields) { $0.value($1) }
+        return out.bytes
+    }
+
+    public static func encode(_ result: ChangeSetResult) -> Data {
+        var out = JSONBytes()
+        out.result(result)
         return Data(out.bytes)
     }
 
@@ -45,8 +61,19 @@ struct JSONBytes {
     }
 
     mutating func string(_ s: String) {
+        var s = s
+        s.withUTF8 { escaped($0) }
+    }
+
+    /// Appends a JSON string: runs of bytes that need no escaping are copied in one go.
+    mutating func escaped(_ utf8: UnsafeBufferPointer<UInt8>) {
         bytes.append(UInt8(ascii: "\""))
-        for byte in s.utf8 {
+        var runStart = 0
+        for i in 0..<utf8.count {
+            let byte = utf8[i]
+            if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") { continue }
+            if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
+            runStart = i + 1
             switch byte {
             case UInt8(ascii: "\""): raw("\\\"")
             case UInt8(ascii: "\\"): raw("\\\\")
@@ -55,22 +82,27 @@ struct JSONBytes {
             case 0x09: raw("\\t")
             case 0x08: raw("\\b")
             case 0x0C: raw("\\f")
-            case 0..<0x20:
+            default:
                 raw("\\u00")
-                let hex = Array("0123456789abcdef".utf8)
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 0x0F)])
-            default: bytes.append(byte)
+                bytes.append(Self.hexDigits[Int(byte >> 4)])
+                bytes.append(Self.hexDigits[Int(byte & 0x0F)])
             }
         }
+        if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
         bytes.append(UInt8(ascii: "\""))
     }
+
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     mutating func integer(_ i: Int64) { bytes.append(contentsOf: String(i).utf8) }
 
     mutating func bool(_ b: Bool) { if b { raw("true") } else { raw("false") } }
 
-    mutating func uuid(_ id: UUID) { string(id.uuidString) }
+    mutating func uuid(_ id: UUID) {
+        bytes.append(UInt8(ascii: "\""))
+        UUIDText.appendUppercase(id, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
 
     mutating func value(_ v: JSONValue) {
         switch v {
@@ -95,18 +127,18 @@ struct JSONBytes {
 
     mutating func object<V>(_ members: [String: V], _ write: (inout JSONBytes, V) -> Void) {
         bytes.append(UInt8(ascii: "{"))
-        for (n, key) in members.keys.sorted().enumerated() {
+        for (n, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
             if n > 0 { bytes.append(UInt8(ascii: ",")) }
-            string(key)
+            string(member.key)
             bytes.append(UInt8(ascii: ":"))
-            write(&self, members[key]!)
+            write(&self, member.value)
         }
         bytes.append(UInt8(ascii: "}"))
     }
 
     /// Members in sorted order: conflicts, createdAt, createdBy, deleted, fieldVersions, fields, id,
     /// kind, state, stateVersion, updatedAt, updatedBy, version, youngPerson.
-    mutating func record(_ r: RecordSnapshot) throws {
+    mutating func record(_ r: RecordSnapshot, fieldsJSON: [UInt8]? = nil) throws {
         bytes.append(UInt8(ascii: "{"))
         key("conflicts", first: true)
         if r.conflicts.isEmpty {
@@ -119,7 +151,8 @@ struct JSONBytes {
         key("createdBy"); string(r.createdBy)
         key("deleted"); bool(r.deleted)
         key("fieldVersions"); object(r.fieldVersions) { $0.integer($1) }
-        key("fields"); object(r.fields) { $0.value($1) }
+        key("fields")
+        if let fieldsJSON { bytes.append(contentsOf: fieldsJSON) } else { object(r.fields) { $0.value($1) } }
         key("id"); uuid(r.id)
         key("kind"); string(r.kind.rawValue)
         key("state"); string(r.state)
@@ -132,7 +165,7 @@ struct JSONBytes {
     }
 
     /// Members in sorted order, absent ones left out (as `encodeIfPresent` does).
-    mutating func historyChanges(_ c: HistoryChanges) throws {
+    mutating func historyChanges(_ c: HistoryChanges, fieldsJSON: [UInt8]? = nil) throws {
         bytes.append(UInt8(ascii: "{"))
         var first = true
         func next(_ name: StaticString, _ body: (inout JSONBytes) -> Void) {
@@ -152,9 +185,52 @@ struct JSONBytes {
             }
         }
         if let v = c.deleted { next("deleted") { $0.bool(v) } }
-        if let v = c.fields { next("fields") { $0.object(v) { $0.value($1) } } }
+        if let v = c.fields {
+            next("fields") { out in
+                if let fieldsJSON { out.bytes.append(contentsOf: fieldsJSON) } else { out.object(v) { $0.value($1) } }
+            }
+        }
         if let v = c.reason { next("reason") { $0.string(v) } }
         if let v = c.state { next("state") { $0.string(v) } }
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    /// Members in sorted order: appliedAt, changeSet, deviceSequence, replayed, verdicts; each
+    /// verdict's code, conflicts, index, message, outcome, record, version (absent ones left out).
+    mutating func result(_ r: ChangeSetResult) {
+        bytes.append(UInt8(ascii: "{"))
+        key("appliedAt", first: true); string(r.appliedAt)
+        key("changeSet"); uuid(r.changeSet)
+        key("deviceSequence"); integer(r.deviceSequence)
+        key("replayed"); bool(r.replayed)
+        key("verdicts")
+        bytes.append(UInt8(ascii: "["))
+        for (n, v) in r.verdicts.enumerated() {
+            if n > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(UInt8(ascii: "{"))
+            var first = true
+            func next(_ name: StaticString) {
+                key(name, first: first)
+                first = false
+            }
+            if let code = v.code { next("code"); string(code) }
+            if let conflicts = v.conflicts {
+                next("conflicts")
+                bytes.append(UInt8(ascii: "["))
+                for (m, id) in conflicts.enumerated() {
+                    if m > 0 { bytes.append(UInt8(ascii: ",")) }
+                    uuid(id)
+                }
+                bytes.append(UInt8(ascii: "]"))
+            }
+            next("index"); integer(Int64(v.index))
+            if let message = v.message { next("message"); string(message) }
+            next("outcome"); string(v.outcome.rawValue)
+            next("record"); uuid(v.record)
+            if let version = v.version { next("version"); integer(version) }
+            bytes.append(UInt8(ascii: "}"))
+        }
+        bytes.append(UInt8(ascii: "]"))
         bytes.append(UInt8(ascii: "}"))
     }
 }

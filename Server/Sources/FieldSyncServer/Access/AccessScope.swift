@@ -26,11 +26,10 @@ struct AccessScope: Codable, Sendable, Equatable {
     static func keyWorkedBy(team: String, in db: Database) throws -> Set<UUID> {
         Set(
             try String.fetchAll(
-                db,
-                sql: """
+                db.cachedStatement(sql: """
                     SELECT DISTINCT a.young_person FROM allocations a JOIN users u ON u.name = a.user_name
                     WHERE u.team = ? AND a.role = 'key' AND a.ended_at IS NULL
-                    """, arguments: [team]
+                    """), arguments: [team]
             ).compactMap(UUID.init(uuidString:)))
     }
 
@@ -45,7 +44,7 @@ struct AccessScope: Codable, Sendable, Equatable {
     /// - Admins: no case content.
     static func of(user: String, role: String, team: String, in db: Database) throws -> AccessScope {
         func allocated(_ sql: String, _ arguments: StatementArguments) throws -> Set<UUID> {
-            Set(try String.fetchAll(db, sql: sql, arguments: arguments).compactMap(UUID.init(uuidString:)))
+            Set(try String.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).compactMap(UUID.init(uuidString:)))
         }
         let own = try allocated(
             "SELECT DISTINCT young_person FROM allocations WHERE user_name = ? AND ended_at IS NULL", [user])

@@ -66,9 +66,16 @@ enum AuditLog {
         youngPerson: String?, detail: String
     ) -> String {
         // Length-prefixed fields: no two different entries hash the same text.
-        let fields = [previous, at, actor, role, device ?? "", action, record ?? "", youngPerson ?? "", detail]
-        let text = fields.map { "\($0.utf8.count):\($0)" }.joined(separator: "|")
-        return Hex.string(SHA256.hash(data: Data(text.utf8)))
+        // Written straight into bytes: this runs for every operation on the writer thread.
+        var text: [UInt8] = []
+        text.reserveCapacity(256 + detail.utf8.count)
+        for (n, field) in [previous, at, actor, role, device ?? "", action, record ?? "", youngPerson ?? "", detail].enumerated() {
+            if n > 0 { text.append(UInt8(ascii: "|")) }
+            text.append(contentsOf: String(field.utf8.count).utf8)
+            text.append(UInt8(ascii: ":"))
+            text.append(contentsOf: field.utf8)
+        }
+        return Hex.string(SHA256.hash(data: text))
     }
 
     static func entry(_ row: Row) -> AuditEntry {

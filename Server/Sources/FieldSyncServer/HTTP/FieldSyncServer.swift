@@ -26,11 +26,12 @@ public enum FieldSyncServer {
     public static func makeApplication(
         configuration: ServerConfiguration, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
-        let database = try ServerDatabase.open(dataDirectory: configuration.dataDirectory)
+        let database = try ServerDatabase.open(dataDirectory: configuration.dataDirectory, automaticCheckpoints: false)
+        let checkpointer = try WALCheckpointer(databasePath: database.path, logger: logger)
         let router = Router()
         router.add(middleware: ErrorMiddleware<BasicRequestContext>(logger: logger))
         let routes = SyncRoutes(
-            database: database, writer: GroupCommitWriter(database: database),
+            database: database, writer: GroupCommitWriter(database: database, afterCommit: { checkpointer.committed() }),
             authenticator: DeviceAuthenticator(database: database), feed: FeedReader(database: database),
             histories: HistoryReader(database: database), admin: AdminService(database: database),
             maxBodyBytes: configuration.maxBodyBytes, logger: logger)
@@ -39,6 +40,7 @@ public enum FieldSyncServer {
             router: router,
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "fieldsync-server"),
+            services: [checkpointer],
             onServerRunning: { channel in
                 await onRunning(channel.localAddress?.port ?? configuration.port)
             },

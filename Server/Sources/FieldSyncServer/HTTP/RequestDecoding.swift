@@ -8,6 +8,19 @@ import NIOFoundationCompat
 /// protocol error that says what was wrong and where.
 enum RequestDecoding {
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, maxBytes: Int) async throws -> T {
+        try decode(type, from: try await body(of: request, maxBytes: maxBytes))
+    }
+
+    /// A pushed change set: the fast reader for the plain shape devices send, and `JSONDecoder`
+    /// for anything else (which also gives the exact error when the body is wrong).
+    static func changeSet(from request: Request, maxBytes: Int) async throws -> ChangeSet {
+        let data = try await body(of: request, maxBytes: maxBytes)
+        if let changeSet = ChangeSetFastDecoder.decode(data) { return changeSet }
+        return try decode(ChangeSet.self, from: data)
+    }
+
+    /// The request body, bounded in size; an empty body is refused.
+    static func body(of request: Request, maxBytes: Int) async throws -> Data {
         var request = request
         let buffer: ByteBuffer
         do {
@@ -20,7 +33,7 @@ enum RequestDecoding {
         if buffer.readableBytes == 0 {
             throw APIError(.badRequest, .malformedJSON, "The request has no body; send a JSON document.")
         }
-        return try decode(type, from: Data(buffer: buffer))
+        return Data(buffer: buffer)
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws(APIError) -> T {

@@ -51,10 +51,12 @@ struct SyncRoutes: Sendable {
 
     func push(_ request: Request) async throws -> Response {
         let device = try await authenticator.authenticate(authorization: request.headers[.authorization])
-        let changeSet = try await RequestDecoding.decode(ChangeSet.self, from: request, maxBytes: maxBodyBytes)
+        let changeSet = try await RequestDecoding.changeSet(from: request, maxBytes: maxBodyBytes)
         do { try OperationCheck.check(changeSet) } catch { throw APIError.from(error) }
-        let result = try await writer.apply(changeSet, by: device, report: Self.report(request))
-        return try Self.json(result)
+        let applied = try await writer.apply(PreparedChangeSet(changeSet), by: device, report: Self.report(request))
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: applied.json)))
     }
 
     func pull(_ request: Request) async throws -> Response {

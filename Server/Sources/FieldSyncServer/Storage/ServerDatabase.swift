@@ -12,7 +12,9 @@ public struct ServerDatabase: Sendable {
 
     public static let fileName = "fieldsync.sqlite"
 
-    public static func open(dataDirectory: String) throws(StorageError) -> ServerDatabase {
+    /// - Parameter automaticCheckpoints: false in the serving process, which runs a
+    ///   ``WALCheckpointer`` beside the writer instead.
+    public static func open(dataDirectory: String, automaticCheckpoints: Bool = true) throws(StorageError) -> ServerDatabase {
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: dataDirectory, isDirectory: &isDirectory) {
             do {
@@ -32,7 +34,7 @@ public struct ServerDatabase: Sendable {
             // A larger page cache keeps the indexes' hot pages in memory under bulk pushes, and
             // rarer, larger checkpoints copy each often-written page back once rather than many times.
             try db.execute(sql: "PRAGMA cache_size = -32000")
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 8000")
+            try db.execute(sql: automaticCheckpoints ? "PRAGMA wal_autocheckpoint = 8000" : "PRAGMA wal_autocheckpoint = 0")
         }
         do {
             let pool = try DatabasePool(path: path, configuration: config)

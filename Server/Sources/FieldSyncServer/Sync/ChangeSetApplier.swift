@@ -14,23 +14,26 @@ struct ChangeSetApplier {
     let decoder = WireProtocol.makeDecoder()
 
     func apply(
-        _ changeSet: ChangeSet, by device: AuthenticatedDevice, receivedAt: String, report: DeviceReport? = nil,
+        _ prepared: PreparedChangeSet, by device: AuthenticatedDevice, receivedAt: String, report: DeviceReport? = nil,
         auditHead: AuditLog.Head? = nil, in db: Database
-    ) throws -> ChangeSetResult {
+    ) throws -> AppliedChangeSet {
+        let changeSet = prepared.changeSet
+        let changeSetKey = UUIDText.uppercase(changeSet.id)
+        let deviceKey = UUIDText.uppercase(device.deviceId)
         if let stored = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT device_id, result FROM change_sets WHERE id = ?"), arguments: [changeSet.id.uuidString])
+            db.cachedStatement(sql: "SELECT device_id, result FROM change_sets WHERE id = ?"), arguments: [changeSetKey])
         {
-            guard (stored["device_id"] as String) == device.deviceId.uuidString else {
+            guard (stored["device_id"] as String) == deviceKey else {
                 throw APIError(
                     .conflict, .changeSetIdReused,
                     "Another device already sent a change set with id \(changeSet.id); make a new id for each change set.")
             }
             var result = try decoder.decode(ChangeSetResult.self, from: stored["result"] as Data)
             result.replayed = true
-            return result
+            return AppliedChangeSet(result: result, json: DirectJSON.encode(result))
         }
         let lastSequence = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT last_sequence FROM devices WHERE id = ?"), arguments: [device.deviceId.uuidString]) ?? 0
+            db.cachedStatement(sql: "SELECT last_sequence FROM devices WHERE id = ?"), arguments: [deviceKey]) ?? 0
         if changeSet.deviceSequence <= lastSequence {
             throw APIError(
                 .conflict, .outOfOrder,
@@ -50,9 +53,8 @@ struct ChangeSetApplier {
             },
             changedByOthersSince: { record, base in
                 try Int64.fetchOne(
-                    db,
-                    sql: "SELECT MAX(version) FROM record_history WHERE record_id = ? AND version > ? AND device_id <> ?",
-                    arguments: [record.uuidString, base, device.deviceId.uuidString])
+                    db.cachedStatement(sql: "SELECT MAX(version) FROM record_history WHERE record_id = ? AND version > ? AND device_id <> ?"),
+                    arguments: [UUIDText.uppercase(record), base, deviceKey])
             },
             loadConflict: { id in
                 guard let data = try Data.fetchOne(db, sql: "SELECT document FROM conflicts WHERE id = ?", arguments: [id.uuidString])
@@ -60,37 +62,47 @@ struct ChangeSetApplier {
                 return try decoder.decode(Conflict.self, from: data)
             })
         let mutator = RecordMutator(context: context)
+        let auditDevice = UUIDText.lowercase(device.deviceId)
+        let auditChangeSet = UUIDText.lowercase(changeSet.id)
 
         var verdicts: [OperationVerdict] = []
+        verdicts.reserveCapacity(changeSet.operations.count)
         var rejections = 0
         var cache: [UUID: RecordSnapshot?] = [:]
         for (index, op) in changeSet.operations.enumerated() {
+            let recordKey = UUIDText.uppercase(op.record)
             let current: RecordSnapshot?
             if let cached = cache[op.record] {
                 current = cached
             } else {
-                current = try loadRecord(op.record, in: db)
+                current = try loadRecord(key: recordKey, in: db)
             }
             let result = try mutator.apply(op, index: index, to: current)
             verdicts.append(result.verdict)
+            // A create's fields were written as JSON before the writer (PreparedChangeSet); they go
+            // into the document and the first history entry as they are.
+            let createdFieldsJSON = op.op == .create && current == nil ? prepared.createdFieldsJSON[index] : nil
             if let record = result.record {
-                try store(record, in: db)
+                try store(record, key: recordKey, fieldsJSON: createdFieldsJSON, in: db)
                 cache[op.record] = record
             } else {
                 cache[op.record] = current
             }
-            if let entry = result.history { try store(entry, record: op.record, device: device, in: db) }
+            if let entry = result.history {
+                try store(entry, recordKey: recordKey, deviceKey: deviceKey, fieldsJSON: createdFieldsJSON, in: db)
+            }
             for conflict in result.openedConflicts { try store(conflict, openedAt: result.verdict.version ?? 0, in: db) }
             if let resolved = result.resolvedConflict {
                 try db.cachedStatement(sql: "UPDATE conflicts SET status = 'resolved', resolved_version = ?, document = ? WHERE id = ?").execute(
                     arguments: [result.verdict.version, try encoder.encode(resolved), resolved.id.uuidString])
             }
+            let youngPerson = (result.record ?? current)?.youngPerson ?? op.youngPerson
             try AuditLog.append(
                 AuditLog.Event(
-                    actor: device.userName, role: device.role, device: device.deviceId.uuidString.lowercased(),
-                    action: Self.auditAction(op.op), record: op.record.uuidString.lowercased(),
-                    youngPerson: (result.record ?? current)?.youngPerson.uuidString.lowercased() ?? op.youngPerson?.uuidString.lowercased(),
-                    detail: "outcome=\(result.verdict.outcome.rawValue)\(result.verdict.code.map { " code=\($0)" } ?? "") fields=\((op.fields ?? [:]).keys.sorted().joined(separator: ","))\(op.to.map { " to=\($0)" } ?? "") changeSet=\(changeSet.id.uuidString.lowercased())"),
+                    actor: device.userName, role: device.role, device: auditDevice,
+                    action: Self.auditAction(op.op), record: UUIDText.lowercase(op.record),
+                    youngPerson: youngPerson.map(UUIDText.lowercase),
+                    detail: Self.auditDetail(op, result.verdict, changeSet: auditChangeSet)),
                 at: receivedAt, head: auditHead, in: db)
             if let rejection = result.rejection {
                 rejections += 1
@@ -99,27 +111,35 @@ struct ChangeSetApplier {
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """).execute(
                     arguments: [
-                        changeSet.id.uuidString, index, op.record.uuidString, device.userName, device.deviceId.uuidString,
+                        changeSetKey, index, recordKey, device.userName, deviceKey,
                         rejection.code, rejection.message, try encoder.encode(op), receivedAt,
                     ])
             }
         }
-        try db.execute(sql: "UPDATE feed_counter SET value = ? WHERE id = 1", arguments: [counter])
+        try db.cachedStatement(sql: "UPDATE feed_counter SET value = ? WHERE id = 1").execute(arguments: [counter])
         let result = ChangeSetResult(
             changeSet: changeSet.id, deviceSequence: changeSet.deviceSequence, verdicts: verdicts, appliedAt: receivedAt,
             replayed: false)
+        let json = DirectJSON.encode(result)
         try db.cachedStatement(sql: "INSERT INTO change_sets(id, device_id, device_sequence, received_at, result) VALUES (?, ?, ?, ?, ?)").execute(
-            arguments: [
-                changeSet.id.uuidString, device.deviceId.uuidString, changeSet.deviceSequence, receivedAt,
-                try encoder.encode(result),
-            ])
+            arguments: [changeSetKey, deviceKey, changeSet.deviceSequence, receivedAt, json])
         try db.cachedStatement(sql: "UPDATE devices SET last_sequence = ?, last_seen_at = ?, rejections = rejections + ? WHERE id = ?").execute(
-            arguments: [changeSet.deviceSequence, receivedAt, rejections, device.deviceId.uuidString])
+            arguments: [changeSet.deviceSequence, receivedAt, rejections, deviceKey])
         if let report {
             try db.cachedStatement(sql: DeviceReport.sql).execute(
-                arguments: StatementArguments(report.arguments(at: receivedAt, device: device.deviceId.uuidString)))
+                arguments: StatementArguments(report.arguments(at: receivedAt, device: deviceKey)))
         }
-        return result
+        return AppliedChangeSet(result: result, json: json)
+    }
+
+    /// The audit entry's detail: the outcome, the fields named (never their values) and the change set.
+    static func auditDetail(_ op: ChangeOperation, _ verdict: OperationVerdict, changeSet: String) -> String {
+        var detail = "outcome=" + verdict.outcome.rawValue
+        if let code = verdict.code { detail += " code=" + code }
+        detail += " fields=" + (op.fields ?? [:]).keys.sorted().joined(separator: ",")
+        if let to = op.to { detail += " to=" + to }
+        detail += " changeSet=" + changeSet
+        return detail
     }
 
     static func auditAction(_ type: OperationType) -> String {
@@ -133,33 +153,37 @@ struct ChangeSetApplier {
     }
 
     func loadRecord(_ id: UUID, in db: Database) throws -> RecordSnapshot? {
-        guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT document FROM records WHERE id = ?"), arguments: [id.uuidString]) else {
+        try loadRecord(key: UUIDText.uppercase(id), in: db)
+    }
+
+    func loadRecord(key: String, in db: Database) throws -> RecordSnapshot? {
+        guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT document FROM records WHERE id = ?"), arguments: [key]) else {
             return nil
         }
         return try decoder.decode(RecordSnapshot.self, from: data)
     }
 
-    func store(_ record: RecordSnapshot, in db: Database) throws {
+    func store(_ record: RecordSnapshot, key: String, fieldsJSON: [UInt8]?, in db: Database) throws {
         try db.cachedStatement(sql: """
                 INSERT INTO records(id, kind, young_person, state, version, deleted, document) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET state = excluded.state, version = excluded.version,
                   deleted = excluded.deleted, document = excluded.document
                 """).execute(
             arguments: [
-                record.id.uuidString, record.kind.rawValue, record.youngPerson.uuidString, record.state, record.version,
-                record.deleted, try DirectJSON.encode(record),
+                key, record.kind.rawValue, UUIDText.uppercase(record.youngPerson), record.state, record.version,
+                record.deleted, try DirectJSON.encode(record, fieldsJSON: fieldsJSON),
             ])
     }
 
-    func store(_ entry: HistoryEntry, record: UUID, device: AuthenticatedDevice, in db: Database) throws {
+    func store(_ entry: HistoryEntry, recordKey: String, deviceKey: String, fieldsJSON: [UInt8]?, in db: Database) throws {
         try db.cachedStatement(sql: """
                 INSERT INTO record_history(record_id, version, change_set, user_name, device_id, made_at, received_at, operation, outcome, changes)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(
             arguments: [
-                record.uuidString, entry.version, entry.by.changeSet.uuidString, entry.by.user, device.deviceId.uuidString,
+                recordKey, entry.version, UUIDText.uppercase(entry.by.changeSet), entry.by.user, deviceKey,
                 entry.by.madeAt, entry.by.receivedAt, entry.operation.rawValue, entry.outcome.rawValue,
-                try DirectJSON.encode(entry.changes),
+                try DirectJSON.encode(entry.changes, fieldsJSON: fieldsJSON),
             ])
     }
 

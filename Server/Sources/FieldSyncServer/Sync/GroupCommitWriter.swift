@@ -11,10 +11,10 @@ import GRDB
 /// commit, so an acknowledgement still means durable.
 actor GroupCommitWriter {
     struct Pending {
-        let changeSet: ChangeSet
+        let changeSet: PreparedChangeSet
         let device: AuthenticatedDevice
         let report: DeviceReport?
-        let continuation: CheckedContinuation<ChangeSetResult, any Error>
+        let continuation: CheckedContinuation<AppliedChangeSet, any Error>
     }
 
     private let database: ServerDatabase
@@ -23,11 +23,19 @@ actor GroupCommitWriter {
     /// Most change sets in one commit; bounds the latency one group adds.
     private let maxGroup = 64
 
-    init(database: ServerDatabase) {
+    /// Called after each group's commit (the server wakes its ``WALCheckpointer``).
+    private let afterCommit: @Sendable () -> Void
+
+    init(database: ServerDatabase, afterCommit: @escaping @Sendable () -> Void = {}) {
         self.database = database
+        self.afterCommit = afterCommit
     }
 
     func apply(_ changeSet: ChangeSet, by device: AuthenticatedDevice, report: DeviceReport? = nil) async throws -> ChangeSetResult {
+        try await apply(PreparedChangeSet(changeSet), by: device, report: report).result
+    }
+
+    func apply(_ changeSet: PreparedChangeSet, by device: AuthenticatedDevice, report: DeviceReport? = nil) async throws -> AppliedChangeSet {
         try await withCheckedThrowingContinuation { continuation in
             pending.append(Pending(changeSet: changeSet, device: device, report: report, continuation: continuation))
             if !draining {
@@ -43,13 +51,13 @@ actor GroupCommitWriter {
             pending.removeFirst(group.count)
             let work = group.map { ($0.changeSet, $0.device, $0.report) }
             do {
-                let outcomes = try await database.pool.write { db -> [Result<ChangeSetResult, any Error>] in
+                let outcomes = try await database.pool.write { db -> [Result<AppliedChangeSet, any Error>] in
                     let applier = ChangeSetApplier()
                     let receivedAt = WireTime.now()
                     let auditHead = AuditLog.Head()
-                    var outcomes: [Result<ChangeSetResult, any Error>] = []
+                    var outcomes: [Result<AppliedChangeSet, any Error>] = []
                     for (changeSet, device, report) in work {
-                        var result: ChangeSetResult?
+                        var result: AppliedChangeSet?
                         do {
                             try db.inSavepoint {
                                 result = try applier.apply(
@@ -64,6 +72,7 @@ actor GroupCommitWriter {
                     }
                     return outcomes
                 }
+                afterCommit()
                 for (item, outcome) in zip(group, outcomes) { item.continuation.resume(with: outcome) }
             } catch {
                 // The commit itself failed: nothing of the group is stored, so nobody is acknowledged.

@@ -37,7 +37,7 @@ struct RecordMutator {
             )
         }
         let version = context.allocateVersion()
-        let fields = (op.fields ?? [:]).filter { !$0.value.isNull }
+        let fields = op.createdFields
         let state = op.state ?? kind.schema.lifecycle.defaultInitialState
         let record = RecordSnapshot(
             id: op.record, kind: kind, youngPerson: youngPerson, state: state, stateVersion: version, version: version,
