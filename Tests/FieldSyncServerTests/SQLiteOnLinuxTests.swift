@@ -18,6 +18,9 @@ struct SQLiteOnLinuxTests {
         }
         #expect(mode == "wal")
         #expect(sync == 2, "2 is FULL")
+        // A new store is made with 16 KiB pages: a record document fills a good part of a 4 KiB
+        // page, and every page costs two writes to the WAL at commit.
+        #expect(try h.database.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") } == 16_384)
     }
 
     @Test("Readers see a consistent snapshot while the writer commits, and never wait for it")

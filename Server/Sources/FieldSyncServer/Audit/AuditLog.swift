@@ -45,20 +45,24 @@ enum AuditLog {
 
     /// Appends an event inside the caller's write transaction.
     static func append(_ event: Event, at time: String = WireTime.now(), head: Head? = nil, in db: Database) throws {
-        let previous = try head?.hash
+        try insert.execute([try row(event, at: time, head: head ?? Head(), in: db)], in: db)
+    }
+
+    /// Several audit rows in one statement (``row(_:at:head:in:)`` makes each, in order).
+    static let insert = MultiRowInsert(
+        "INSERT INTO audit_log(at, actor, role, device_id, action, record_id, young_person, detail, prev_hash, hash)", columns: 10)
+
+    /// The values of the next entry of the chain, its hash made over the head's (read from the
+    /// table when the head does not know it). Insert the rows in the order they were made, in the
+    /// transaction that made them.
+    static func row(_ event: Event, at time: String, head: Head, in db: Database) throws -> [(any DatabaseValueConvertible)?] {
+        let previous = try head.hash
             ?? String.fetchOne(db.cachedStatement(sql: "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")) ?? genesis
         let hash = digest(
             previous: previous, at: time, actor: event.actor, role: event.role, device: event.device, action: event.action,
             record: event.record, youngPerson: event.youngPerson, detail: event.detail)
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO audit_log(at, actor, role, device_id, action, record_id, young_person, detail, prev_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
-            time, event.actor, event.role, event.device, event.action, event.record, event.youngPerson, event.detail, previous, hash,
-        ])
-        head?.hash = hash
+        head.hash = hash
+        return [time, event.actor, event.role, event.device, event.action, event.record, event.youngPerson, event.detail, previous, hash]
     }
 
     static func digest(

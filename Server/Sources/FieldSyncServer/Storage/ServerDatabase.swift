@@ -29,6 +29,9 @@ public struct ServerDatabase: Sendable {
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
+            // Only a new, empty database takes this (before GRDB turns WAL on); an existing one
+            // keeps the page size it was made with.
+            try db.execute(sql: "PRAGMA page_size = 16384")
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
             // A larger page cache keeps the indexes' hot pages in memory under bulk pushes, and

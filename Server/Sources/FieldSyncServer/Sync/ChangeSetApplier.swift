@@ -68,15 +68,16 @@ struct ChangeSetApplier {
         var verdicts: [OperationVerdict] = []
         verdicts.reserveCapacity(changeSet.operations.count)
         var rejections = 0
-        var cache: [UUID: RecordSnapshot?] = [:]
+        let recordKeys = changeSet.operations.map { UUIDText.uppercase($0.record) }
+        // Every record the change set touches, read in one query; then kept current as operations apply.
+        var cache = try loadRecords(changeSet.operations.map(\.record), keys: recordKeys, in: db)
+        // History and audit rows go in with a few multi-row statements at the end (same transaction).
+        var historyRows: [[(any DatabaseValueConvertible)?]] = []
+        var auditRows: [[(any DatabaseValueConvertible)?]] = []
+        let head = auditHead ?? AuditLog.Head()
         for (index, op) in changeSet.operations.enumerated() {
-            let recordKey = UUIDText.uppercase(op.record)
-            let current: RecordSnapshot?
-            if let cached = cache[op.record] {
-                current = cached
-            } else {
-                current = try loadRecord(key: recordKey, in: db)
-            }
+            let recordKey = recordKeys[index]
+            let current = cache[op.record] ?? nil
             let result = try mutator.apply(op, index: index, to: current)
             verdicts.append(result.verdict)
             // A create's fields were written as JSON before the writer (PreparedChangeSet); they go
@@ -89,7 +90,7 @@ struct ChangeSetApplier {
                 cache[op.record] = current
             }
             if let entry = result.history {
-                try store(entry, recordKey: recordKey, deviceKey: deviceKey, fieldsJSON: createdFieldsJSON, in: db)
+                historyRows.append(try historyRow(entry, recordKey: recordKey, deviceKey: deviceKey, fieldsJSON: createdFieldsJSON))
             }
             for conflict in result.openedConflicts { try store(conflict, openedAt: result.verdict.version ?? 0, in: db) }
             if let resolved = result.resolvedConflict {
@@ -97,13 +98,14 @@ struct ChangeSetApplier {
                     arguments: [result.verdict.version, try encoder.encode(resolved), resolved.id.uuidString])
             }
             let youngPerson = (result.record ?? current)?.youngPerson ?? op.youngPerson
-            try AuditLog.append(
-                AuditLog.Event(
-                    actor: device.userName, role: device.role, device: auditDevice,
-                    action: Self.auditAction(op.op), record: UUIDText.lowercase(op.record),
-                    youngPerson: youngPerson.map(UUIDText.lowercase),
-                    detail: Self.auditDetail(op, result.verdict, changeSet: auditChangeSet)),
-                at: receivedAt, head: auditHead, in: db)
+            auditRows.append(
+                try AuditLog.row(
+                    AuditLog.Event(
+                        actor: device.userName, role: device.role, device: auditDevice,
+                        action: Self.auditAction(op.op), record: UUIDText.lowercase(op.record),
+                        youngPerson: youngPerson.map(UUIDText.lowercase),
+                        detail: Self.auditDetail(op, result.verdict, changeSet: auditChangeSet)),
+                    at: receivedAt, head: head, in: db))
             if let rejection = result.rejection {
                 rejections += 1
                 try db.cachedStatement(sql: """
@@ -116,6 +118,8 @@ struct ChangeSetApplier {
                     ])
             }
         }
+        try Self.historyInsert.execute(historyRows, in: db)
+        try AuditLog.insert.execute(auditRows, in: db)
         try db.cachedStatement(sql: "UPDATE feed_counter SET value = ? WHERE id = 1").execute(arguments: [counter])
         let result = ChangeSetResult(
             changeSet: changeSet.id, deviceSequence: changeSet.deviceSequence, verdicts: verdicts, appliedAt: receivedAt,
@@ -175,16 +179,35 @@ struct ChangeSetApplier {
             ])
     }
 
-    func store(_ entry: HistoryEntry, recordKey: String, deviceKey: String, fieldsJSON: [UInt8]?, in db: Database) throws {
-        try db.cachedStatement(sql: """
-                INSERT INTO record_history(record_id, version, change_set, user_name, device_id, made_at, received_at, operation, outcome, changes)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(
-            arguments: [
-                recordKey, entry.version, UUIDText.uppercase(entry.by.changeSet), entry.by.user, deviceKey,
-                entry.by.madeAt, entry.by.receivedAt, entry.operation.rawValue, entry.outcome.rawValue,
-                try DirectJSON.encode(entry.changes, fieldsJSON: fieldsJSON),
-            ])
+    static let historyInsert = MultiRowInsert(
+        "INSERT INTO record_history(record_id, version, change_set, user_name, device_id, made_at, received_at, operation, outcome, changes)",
+        columns: 10)
+
+    func historyRow(_ entry: HistoryEntry, recordKey: String, deviceKey: String, fieldsJSON: [UInt8]?) throws -> [(any DatabaseValueConvertible)?] {
+        [
+            recordKey, entry.version, UUIDText.uppercase(entry.by.changeSet), entry.by.user, deviceKey,
+            entry.by.madeAt, entry.by.receivedAt, entry.operation.rawValue, entry.outcome.rawValue,
+            try DirectJSON.encode(entry.changes, fieldsJSON: fieldsJSON),
+        ]
+    }
+
+    /// The stored records among `keys`, by id; ids with no record map to nil (a create).
+    func loadRecords(_ ids: [UUID], keys: [String], in db: Database) throws -> [UUID: RecordSnapshot?] {
+        var found = [UUID: RecordSnapshot?](ids.map { ($0, RecordSnapshot?.none) }, uniquingKeysWith: { first, _ in first })
+        let unique = Array(Set(keys))
+        var start = 0
+        while start < unique.count {
+            let chunk = unique[start..<min(start + 100, unique.count)]
+            let list = "[" + chunk.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(sql: "SELECT document FROM records WHERE id IN (SELECT value FROM json_each(?))"), arguments: [list])
+            while let row = try rows.next() {
+                let record = try decoder.decode(RecordSnapshot.self, from: row[0] as Data)
+                found[record.id] = .some(record)
+            }
+            start += 100
+        }
+        return found
     }
 
     func store(_ conflict: Conflict, openedAt version: Int64, in db: Database) throws {
