@@ -35,7 +35,7 @@ struct FeedPuller {
             result.bytes += answer.body.count
             result.httpSeconds += answer.seconds
             if let encoding = answer.contentEncoding { result.contentEncodings.insert(encoding) }
-            let page = try decoder.decode(PullPage.self, from: answer.body)
+            let page = try PullPageFastDecoder.decode(answer.body) ?? decoder.decode(PullPage.self, from: answer.body)
             result.records += page.records
             result.cursor = page.cursor
             if !page.more {

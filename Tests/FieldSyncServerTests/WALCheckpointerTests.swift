@@ -39,7 +39,7 @@ struct WALCheckpointerTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fs-ckpt-\(UUID())")
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = try ServerDatabase.open(dataDirectory: directory.path, automaticCheckpoints: false)
-        let checkpointer = try WALCheckpointer(databasePath: database.path, interval: .milliseconds(10), logger: Logger(label: "test"))
+        let checkpointer = try WALCheckpointer(databasePath: database.path, quietInterval: .milliseconds(10), logger: Logger(label: "test"))
         let running = Task { try await checkpointer.run() }
         defer { running.cancel() }
         let before = Self.fileSize(database.path)

@@ -192,7 +192,7 @@ extension FieldSyncDevice {
     /// from the last whole page.
     func apply(page body: Data) throws(ClientError) -> (count: Int, more: Bool) {
         let page: PullPage
-        do { page = try decoder.decode(PullPage.self, from: body) } catch {
+        do { page = try PullPageFastDecoder.decode(body) ?? decoder.decode(PullPage.self, from: body) } catch {
             throw ClientError("bad_answer", "A page of the change feed could not be read: \(error)")
         }
         try store.write { db in

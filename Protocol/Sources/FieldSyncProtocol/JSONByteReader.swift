@@ -4,7 +4,8 @@ import Foundation
 /// expected shape. It carries nothing: the caller falls back to `JSONDecoder` for the message.
 struct JSONShapeMismatch: Error {}
 
-/// A strict, allocation-light reader over JSON's UTF-8 bytes, for ``ChangeSetFastDecoder``.
+/// A strict, allocation-light reader over JSON's UTF-8 bytes, for ``ChangeSetFastDecoder`` and
+/// ``PullPageFastDecoder``.
 ///
 /// Accepts a subset of RFC 8259 on which `JSONDecoder` gives the same values: integers only
 /// (no fraction or exponent, no leading zeros, within `Int64`), strings of valid UTF-8 with no
@@ -122,6 +123,21 @@ struct JSONByteReader {
         guard try peek() == UInt8(ascii: "n") else { return false }
         try literal(0x6E, 0x75, 0x6C, 0x6C)
         return true
+    }
+
+    /// `true` or `false`.
+    mutating func bool() throws(Failure) -> Bool {
+        switch try peek() {
+        case UInt8(ascii: "t"):
+            try literal(0x74, 0x72, 0x75, 0x65)
+            return true
+        case UInt8(ascii: "f"):
+            index += 1
+            try literal(0x61, 0x6C, 0x73, 0x65)
+            return false
+        default:
+            throw Failure()
+        }
     }
 
     @inline(__always)

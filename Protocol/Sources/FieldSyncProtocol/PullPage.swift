@@ -2,7 +2,7 @@ import Foundation
 
 /// One page of the change feed: the current state of every record that changed after the
 /// cursor the device sent, oldest change first.
-public struct PullPage: Codable, Sendable {
+public struct PullPage: Codable, Sendable, Hashable {
     public var records: [RecordSnapshot]
     /// Where the next pull starts. Opaque: send it back as it is.
     public var cursor: String

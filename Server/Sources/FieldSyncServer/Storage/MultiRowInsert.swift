@@ -8,12 +8,16 @@ import GRDB
 struct MultiRowInsert {
     let prefix: String
     let columnCount: Int
+    let suffix: String
     let chunk: Int
 
-    /// - Parameter prefix: `INSERT INTO table(col1, col2, …)`, naming `columnCount` columns.
-    init(_ prefix: String, columns: Int, chunk: Int = 50) {
+    /// - Parameters:
+    ///   - prefix: `INSERT INTO table(col1, col2, …)`, naming `columnCount` columns.
+    ///   - suffix: what follows the values, e.g. an `ON CONFLICT` clause.
+    init(_ prefix: String, columns: Int, suffix: String = "", chunk: Int = 50) {
         self.prefix = prefix
         columnCount = columns
+        self.suffix = suffix
         self.chunk = chunk
     }
 
@@ -22,7 +26,7 @@ struct MultiRowInsert {
         while start < rows.count {
             let end = min(start + chunk, rows.count)
             let placeholders = "(" + Array(repeating: "?", count: columnCount).joined(separator: ", ") + ")"
-            let sql = prefix + " VALUES " + Array(repeating: placeholders, count: end - start).joined(separator: ", ")
+            let sql = prefix + " VALUES " + Array(repeating: placeholders, count: end - start).joined(separator: ", ") + " " + suffix
             var values: [(any DatabaseValueConvertible)?] = []
             values.reserveCapacity((end - start) * columnCount)
             for row in rows[start..<end] {

@@ -75,6 +75,8 @@ struct ChangeSetApplier {
         var historyRows: [[(any DatabaseValueConvertible)?]] = []
         var auditRows: [[(any DatabaseValueConvertible)?]] = []
         let head = auditHead ?? AuditLog.Head()
+        var recordsToStore: [RecordToStore] = []
+        var recordSlots: [String: Int] = [:]
         for (index, op) in changeSet.operations.enumerated() {
             let recordKey = recordKeys[index]
             let current = cache[op.record] ?? nil
@@ -84,7 +86,14 @@ struct ChangeSetApplier {
             // into the document and the first history entry as they are.
             let createdFieldsJSON = op.op == .create && current == nil ? prepared.createdFieldsJSON[index] : nil
             if let record = result.record {
-                try store(record, key: recordKey, fieldsJSON: createdFieldsJSON, in: db)
+                // Only each record's last state in the change set is written (the table holds current state).
+                let latest = RecordToStore(key: recordKey, record: record, fieldsJSON: createdFieldsJSON)
+                if let slot = recordSlots[recordKey] {
+                    recordsToStore[slot] = latest
+                } else {
+                    recordSlots[recordKey] = recordsToStore.count
+                    recordsToStore.append(latest)
+                }
                 cache[op.record] = record
             } else {
                 cache[op.record] = current
@@ -118,6 +127,7 @@ struct ChangeSetApplier {
                     ])
             }
         }
+        try Self.recordUpsert.execute(try recordsToStore.map { try $0.row() }, in: db)
         try Self.historyInsert.execute(historyRows, in: db)
         try AuditLog.insert.execute(auditRows, in: db)
         try db.cachedStatement(sql: "UPDATE feed_counter SET value = ? WHERE id = 1").execute(arguments: [counter])
@@ -167,17 +177,27 @@ struct ChangeSetApplier {
         return try decoder.decode(RecordSnapshot.self, from: data)
     }
 
-    func store(_ record: RecordSnapshot, key: String, fieldsJSON: [UInt8]?, in db: Database) throws {
-        try db.cachedStatement(sql: """
-                INSERT INTO records(id, kind, young_person, state, version, deleted, document) VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET state = excluded.state, version = excluded.version,
-                  deleted = excluded.deleted, document = excluded.document
-                """).execute(
-            arguments: [
+    /// A record's state to write at the end of the change set.
+    struct RecordToStore {
+        let key: String
+        let record: RecordSnapshot
+        /// For a create: its fields, already written as JSON (``PreparedChangeSet``).
+        let fieldsJSON: [UInt8]?
+
+        func row() throws -> [(any DatabaseValueConvertible)?] {
+            [
                 key, record.kind.rawValue, UUIDText.uppercase(record.youngPerson), record.state, record.version,
                 record.deleted, try DirectJSON.encode(record, fieldsJSON: fieldsJSON),
-            ])
+            ]
+        }
     }
+
+    static let recordUpsert = MultiRowInsert(
+        "INSERT INTO records(id, kind, young_person, state, version, deleted, document)", columns: 7,
+        suffix: """
+            ON CONFLICT(id) DO UPDATE SET state = excluded.state, version = excluded.version,
+              deleted = excluded.deleted, document = excluded.document
+            """)
 
     static let historyInsert = MultiRowInsert(
         "INSERT INTO record_history(record_id, version, change_set, user_name, device_id, made_at, received_at, operation, outcome, changes)",
