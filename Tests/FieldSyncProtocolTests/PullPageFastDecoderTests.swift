@@ -116,25 +116,9 @@ private func referencePage(_ body: Data) -> PullPage? {
     try? WireProtocol.makeDecoder().decode(PullPage.self, from: body)
 }
 
-/// The body `FeedReader.render` (FieldSyncServer) writes, byte for byte: its page layout around
-/// record documents from `DirectJSON`, `removed` left out when empty and sorted by UUID text.
+/// The body the server's feed writes (`DirectJSON.pullPage` around `DirectJSON` record documents).
 private func renderPage(records: [RecordSnapshot], cursor: FeedCursor, more: Bool, removed: [UUID]) throws -> Data {
-    let documents = try records.map { try DirectJSON.encode($0) }
-    var body = Data()
-    body.reserveCapacity(documents.reduce(128) { $0 + $1.count + 1 })
-    body.append(contentsOf: Array("{\"cursor\":\"\(cursor.token)\",\"more\":\(more),\"records\":[".utf8))
-    for (n, document) in documents.enumerated() {
-        if n > 0 { body.append(UInt8(ascii: ",")) }
-        body.append(document)
-    }
-    body.append(UInt8(ascii: "]"))
-    if !removed.isEmpty {
-        body.append(contentsOf: Array(",\"removed\":[".utf8))
-        body.append(contentsOf: Array(removed.map { "\"\($0.uuidString)\"" }.sorted().joined(separator: ",").utf8))
-        body.append(UInt8(ascii: "]"))
-    }
-    body.append(UInt8(ascii: "}"))
-    return body
+    DirectJSON.pullPage(documents: try records.map { try DirectJSON.encode($0) }, cursor: cursor, more: more, removed: removed)
 }
 
 // MARK: - Hand-written cases

@@ -29,6 +29,27 @@ public enum DirectJSON {
         return out.bytes
     }
 
+    /// A pull page around record documents already stored as JSON (the server never decodes them
+    /// to send them). Keys in sorted order, as WireProtocol's encoder writes them; `removed` left
+    /// out when empty, sorted by its UUID text.
+    public static func pullPage(documents: [Data], cursor: FeedCursor, more: Bool, removed: [UUID]) -> Data {
+        var body = Data()
+        body.reserveCapacity(documents.reduce(128) { $0 + $1.count + 1 })
+        body.append(contentsOf: Array("{\"cursor\":\"\(cursor.token)\",\"more\":\(more),\"records\":[".utf8))
+        for (n, document) in documents.enumerated() {
+            if n > 0 { body.append(UInt8(ascii: ",")) }
+            body.append(document)
+        }
+        body.append(UInt8(ascii: "]"))
+        if !removed.isEmpty {
+            body.append(contentsOf: Array(",\"removed\":[".utf8))
+            body.append(contentsOf: Array(removed.map { "\"\($0.uuidString)\"" }.sorted().joined(separator: ",").utf8))
+            body.append(UInt8(ascii: "]"))
+        }
+        body.append(UInt8(ascii: "}"))
+        return body
+    }
+
     public static func encode(_ result: ChangeSetResult) -> Data {
         var out = JSONBytes()
         out.result(result)

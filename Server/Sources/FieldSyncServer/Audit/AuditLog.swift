@@ -55,14 +55,17 @@ enum AuditLog {
     /// The values of the next entry of the chain, its hash made over the head's (read from the
     /// table when the head does not know it). Insert the rows in the order they were made, in the
     /// transaction that made them.
-    static func row(_ event: Event, at time: String, head: Head, in db: Database) throws -> [(any DatabaseValueConvertible)?] {
+    static func row(_ event: Event, at time: String, head: Head, in db: Database) throws -> [SQLValue] {
         let previous = try head.hash
             ?? String.fetchOne(db.cachedStatement(sql: "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")) ?? genesis
         let hash = digest(
             previous: previous, at: time, actor: event.actor, role: event.role, device: event.device, action: event.action,
             record: event.record, youngPerson: event.youngPerson, detail: event.detail)
         head.hash = hash
-        return [time, event.actor, event.role, event.device, event.action, event.record, event.youngPerson, event.detail, previous, hash]
+        return [
+            .text(time), .text(event.actor), .text(event.role), .text(event.device), .text(event.action), .text(event.record),
+            .text(event.youngPerson), .text(event.detail), .text(previous), .text(hash),
+        ]
     }
 
     static func digest(

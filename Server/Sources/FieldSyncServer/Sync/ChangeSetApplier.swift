@@ -72,8 +72,8 @@ struct ChangeSetApplier {
         // Every record the change set touches, read in one query; then kept current as operations apply.
         var cache = try loadRecords(changeSet.operations.map(\.record), keys: recordKeys, in: db)
         // History and audit rows go in with a few multi-row statements at the end (same transaction).
-        var historyRows: [[(any DatabaseValueConvertible)?]] = []
-        var auditRows: [[(any DatabaseValueConvertible)?]] = []
+        var historyRows: [[SQLValue]] = []
+        var auditRows: [[SQLValue]] = []
         let head = auditHead ?? AuditLog.Head()
         var recordsToStore: [RecordToStore] = []
         var recordSlots: [String: Int] = [:]
@@ -184,10 +184,10 @@ struct ChangeSetApplier {
         /// For a create: its fields, already written as JSON (``PreparedChangeSet``).
         let fieldsJSON: [UInt8]?
 
-        func row() throws -> [(any DatabaseValueConvertible)?] {
+        func row() throws -> [SQLValue] {
             [
-                key, record.kind.rawValue, UUIDText.uppercase(record.youngPerson), record.state, record.version,
-                record.deleted, try DirectJSON.encode(record, fieldsJSON: fieldsJSON),
+                .text(key), .text(record.kind.rawValue), .text(UUIDText.uppercase(record.youngPerson)), .text(record.state),
+                .integer(record.version), .bool(record.deleted), .blob(try DirectJSON.encode(record, fieldsJSON: fieldsJSON)),
             ]
         }
     }
@@ -203,11 +203,11 @@ struct ChangeSetApplier {
         "INSERT INTO record_history(record_id, version, change_set, user_name, device_id, made_at, received_at, operation, outcome, changes)",
         columns: 10)
 
-    func historyRow(_ entry: HistoryEntry, recordKey: String, deviceKey: String, fieldsJSON: [UInt8]?) throws -> [(any DatabaseValueConvertible)?] {
+    func historyRow(_ entry: HistoryEntry, recordKey: String, deviceKey: String, fieldsJSON: [UInt8]?) throws -> [SQLValue] {
         [
-            recordKey, entry.version, UUIDText.uppercase(entry.by.changeSet), entry.by.user, deviceKey,
-            entry.by.madeAt, entry.by.receivedAt, entry.operation.rawValue, entry.outcome.rawValue,
-            try DirectJSON.encode(entry.changes, fieldsJSON: fieldsJSON),
+            .text(recordKey), .integer(entry.version), .text(UUIDText.uppercase(entry.by.changeSet)), .text(entry.by.user),
+            .text(deviceKey), .text(entry.by.madeAt), .text(entry.by.receivedAt), .text(entry.operation.rawValue),
+            .text(entry.outcome.rawValue), .blob(try DirectJSON.encode(entry.changes, fieldsJSON: fieldsJSON)),
         ]
     }
 

@@ -79,7 +79,7 @@ struct FeedReader: Sendable {
             }
             let documents = (catchUp ? rows[...] : rows.prefix(limit)).map { $0["document"] as Data }
             let next = FeedCursor(sequence: lastVersion, generation: generation)
-            let page = Self.render(documents: documents, cursor: next, more: more, removed: removed)
+            let page = DirectJSON.pullPage(documents: documents, cursor: next, more: more, removed: removed)
             if let report {
                 try db.cachedStatement(sql: DeviceReport.sql).execute(
                     arguments: StatementArguments(report.arguments(at: WireTime.now(), device: deviceId)))
@@ -95,25 +95,6 @@ struct FeedReader: Sendable {
 
     static func kindsJSON(_ kinds: Set<RecordKind>) -> String {
         "[" + kinds.map { "\"\($0.rawValue)\"" }.sorted().joined(separator: ",") + "]"
-    }
-
-    /// Keys in sorted order, as WireProtocol's encoder writes them.
-    static func render(documents: [Data], cursor: FeedCursor, more: Bool, removed: [UUID]) -> Data {
-        var body = Data()
-        body.reserveCapacity(documents.reduce(128) { $0 + $1.count + 1 })
-        body.append(contentsOf: Array("{\"cursor\":\"\(cursor.token)\",\"more\":\(more),\"records\":[".utf8))
-        for (n, document) in documents.enumerated() {
-            if n > 0 { body.append(UInt8(ascii: ",")) }
-            body.append(document)
-        }
-        body.append(UInt8(ascii: "]"))
-        if !removed.isEmpty {
-            body.append(contentsOf: Array(",\"removed\":[".utf8))
-            body.append(contentsOf: Array(removed.map { "\"\($0.uuidString)\"" }.sorted().joined(separator: ",").utf8))
-            body.append(UInt8(ascii: "]"))
-        }
-        body.append(UInt8(ascii: "}"))
-        return body
     }
 }
 
