@@ -62,3 +62,17 @@ struct AccessScope: Codable, Sendable, Equatable {
         }
     }
 }
+
+/// Scopes worked out once per write transaction: allocations change only through admin writes,
+/// which cannot interleave with the writer's transaction, so a group of change sets from one
+/// user's devices needs the allocations read once.
+final class AccessScopeCache {
+    private var scopes: [String: AccessScope] = [:]
+
+    func scope(for device: AuthenticatedDevice, in db: Database) throws -> AccessScope {
+        if let known = scopes[device.userName] { return known }
+        let scope = try AccessScope.of(user: device.userName, role: device.role, team: device.team, in: db)
+        scopes[device.userName] = scope
+        return scope
+    }
+}

@@ -15,7 +15,7 @@ struct ChangeSetApplier {
 
     func apply(
         _ prepared: PreparedChangeSet, by device: AuthenticatedDevice, receivedAt: String, report: DeviceReport? = nil,
-        auditHead: AuditLog.Head? = nil, in db: Database
+        auditHead: AuditLog.Head? = nil, scopes: AccessScopeCache = AccessScopeCache(), in db: Database
     ) throws -> AppliedChangeSet {
         let changeSet = prepared.changeSet
         let changeSetKey = UUIDText.uppercase(changeSet.id)
@@ -44,7 +44,7 @@ struct ChangeSetApplier {
         let author = Authorship(
             user: device.userName, device: device.deviceId, changeSet: changeSet.id, madeAt: changeSet.madeAt,
             receivedAt: receivedAt)
-        let scope = try AccessScope.of(user: device.userName, role: device.role, team: device.team, in: db)
+        let scope = try scopes.scope(for: device, in: db)
         let context = MutationContext(
             author: author, device: device, scope: scope,
             allocateVersion: {

@@ -55,13 +55,15 @@ actor GroupCommitWriter {
                     let applier = ChangeSetApplier()
                     let receivedAt = WireTime.now()
                     let auditHead = AuditLog.Head()
+                    let scopes = AccessScopeCache()
                     var outcomes: [Result<AppliedChangeSet, any Error>] = []
                     for (changeSet, device, report) in work {
                         var result: AppliedChangeSet?
                         do {
                             try db.inSavepoint {
                                 result = try applier.apply(
-                                    changeSet, by: device, receivedAt: receivedAt, report: report, auditHead: auditHead, in: db)
+                                    changeSet, by: device, receivedAt: receivedAt, report: report, auditHead: auditHead, scopes: scopes,
+                                    in: db)
                                 return .commit
                             }
                             outcomes.append(.success(result!))
