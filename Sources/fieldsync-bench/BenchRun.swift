@@ -3,7 +3,7 @@ import Foundation
 
 /// The workloads this executable implements.
 enum Workload: String, CaseIterable, Sendable, Codable {
-    case w1, w2, w3
+    case w1, w2, w3, w4
 }
 
 /// What every run does.
@@ -12,6 +12,8 @@ struct RunPlan: Sendable {
     let devices: Int
     let workloads: Set<Workload>
     let transport: TransportKind
+    /// W4: how many records the store holds before its incremental pull.
+    var w4Records = 1_000_000
 }
 
 /// What one run found, or the error that stopped it.
@@ -124,12 +126,15 @@ enum BenchRun {
         } else {
             for check in w1.findings.checks { findings.check(check.name, check.passed, check.detail) }
         }
-        guard plan.workloads.contains(.w2) || plan.workloads.contains(.w3) else { return finish(findings, server) }
+        guard plan.workloads.contains(.w2) || plan.workloads.contains(.w3) || plan.workloads.contains(.w4) else {
+            return finish(findings, server)
+        }
 
         Progress.say("W2: full pull, push of 100, incremental pull")
         let expected = Set(w1.plans.flatMap { $0.drafts.map(\.id) })
         let w2 = try await W2Pull.run(
-            reader: reader, writer: writer, server: server, expected: expected, report: plan.workloads.contains(.w2))
+            reader: reader, writer: writer, server: server, expected: expected,
+            report: plan.workloads.contains(.w2) || plan.workloads.contains(.w4))
         findings.append(w2.findings)
 
         if plan.workloads.contains(.w3) {
@@ -138,6 +143,13 @@ enum BenchRun {
                 try await W3Conflicts.run(
                     a: deviceA, b: deviceB, reader: reader, readerCursor: w2.cursor, plans: w1.plans, snapshot: w2.snapshot,
                     server: server))
+        }
+        if plan.workloads.contains(.w4) {
+            findings.append(
+                try await W4Scale.run(
+                    devices: w1Devices, reader: reader, readerCursor: w2.cursor, writer: writer, server: server,
+                    storedBefore: expected.count + W2Pull.extraRecords, totalRecords: plan.w4Records,
+                    smallStoreIncremental: w2.findings.value(of: "w2.incHTTP")))
         }
         return finish(findings, server)
     }

@@ -5,6 +5,8 @@ import Foundation
 struct FeedPuller {
     struct Result: Sendable {
         var records: [RecordSnapshot] = []
+        /// Records pulled (also when they were not kept).
+        var recordCount = 0
         var cursor: String?
         var pages = 0
         /// Response body bytes as received.
@@ -20,7 +22,8 @@ struct FeedPuller {
     /// More pages than this means the feed is not ending: a bug, not a big store.
     static let maxPages = 100_000
 
-    static func pull(_ device: DeviceClient, from cursor: String?, limit: Int) async throws -> Result {
+    /// - Parameter keepRecords: false to only count them (a catch-up over a million records).
+    static func pull(_ device: DeviceClient, from cursor: String?, limit: Int, keepRecords: Bool = true) async throws -> Result {
         var result = Result(cursor: cursor)
         let decoder = WireProtocol.makeDecoder()
         let start = ContinuousClock.now
@@ -36,7 +39,8 @@ struct FeedPuller {
             result.httpSeconds += answer.seconds
             if let encoding = answer.contentEncoding { result.contentEncodings.insert(encoding) }
             let page = try PullPageFastDecoder.decode(answer.body) ?? decoder.decode(PullPage.self, from: answer.body)
-            result.records += page.records
+            result.recordCount += page.records.count
+            if keepRecords { result.records += page.records }
             result.cursor = page.cursor
             if !page.more {
                 result.wallSeconds = Elapsed.seconds(since: start)

@@ -38,6 +38,11 @@ struct Findings: Sendable {
         notes.append(text)
     }
 
+    /// The value of the figure added under `key`, if any.
+    func value(of key: String) -> Double? {
+        figures.first { $0.key == key }?.value
+    }
+
     mutating func append(_ other: Findings) {
         figures += other.figures
         checks += other.checks

@@ -54,4 +54,31 @@ struct WALCheckpointerTests {
         let count = try await database.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM filler") }
         #expect(count == 600)
     }
+
+    /// Frames in the WAL now (a PASSIVE checkpoint reports them; copying them changes nothing here).
+    static func walFrames(_ database: ServerDatabase) async throws -> Int {
+        try await database.pool.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")?[1] ?? -1 }
+    }
+
+    @Test("Under back-to-back commits the WAL only starts over when the writer checkpoints after a commit")
+    func writerRestartsTheWAL() async throws {
+        for writerCheckpoints in [false, true] {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fs-ckpt-\(UUID())")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let database = try ServerDatabase.open(dataDirectory: directory.path, automaticCheckpoints: false)
+            let checkpointer = try WALCheckpointer(
+                databasePath: database.path, copyWALBytes: 256 * 1024, restartWALBytes: 512 * 1024, logger: Logger(label: "test"))
+            try await Self.writeRows(database, count: 600)  // about 1.2 MB of WAL
+            if writerCheckpoints {
+                try await database.pool.writeWithoutTransaction { db in checkpointer.restartIfLong(db) }
+            }
+            try await Self.writeRows(database, count: 1)
+            let frames = try await Self.walFrames(database)
+            if writerCheckpoints {
+                #expect(frames < 10, "the WAL started over: \(frames) frames")
+            } else {
+                #expect(frames > 50, "the WAL kept growing: \(frames) frames")
+            }
+        }
+    }
 }

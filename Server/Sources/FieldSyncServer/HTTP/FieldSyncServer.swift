@@ -31,7 +31,7 @@ public enum FieldSyncServer {
         let router = Router()
         router.add(middleware: ErrorMiddleware<BasicRequestContext>(logger: logger))
         let routes = SyncRoutes(
-            database: database, writer: GroupCommitWriter(database: database, afterCommit: { checkpointer.committed() }),
+            database: database, writer: GroupCommitWriter(database: database, checkpointer: checkpointer),
             authenticator: DeviceAuthenticator(database: database), feed: FeedReader(database: database),
             histories: HistoryReader(database: database), admin: AdminService(database: database),
             maxBodyBytes: configuration.maxBodyBytes, logger: logger)

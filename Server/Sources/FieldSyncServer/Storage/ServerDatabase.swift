@@ -38,6 +38,9 @@ public struct ServerDatabase: Sendable {
             // rarer, larger checkpoints copy each often-written page back once rather than many times.
             try db.execute(sql: "PRAGMA cache_size = -32000")
             try db.execute(sql: automaticCheckpoints ? "PRAGMA wal_autocheckpoint = 8000" : "PRAGMA wal_autocheckpoint = 0")
+            // After a burst the WAL file is cut back to 16 MiB when it restarts, not kept at its
+            // high-water mark (``WALCheckpointer`` reads the file's size as the WAL's length).
+            try db.execute(sql: "PRAGMA journal_size_limit = 16777216")
         }
         do {
             let pool = try DatabasePool(path: path, configuration: config)

@@ -4,17 +4,24 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Copies committed pages from the write-ahead log back into the database file, on a connection
-/// of its own, when pushes pause: no push waits for a checkpoint.
+/// Keeps the write-ahead log short without making pushes wait for checkpoints.
 ///
 /// SQLite's automatic checkpoint runs inside the commit that crosses its threshold: that commit,
 /// and every change set in its group, waited 150 to 250 ms for the copy and the database file's
-/// fsync. The serving process turns the automatic checkpoint off and runs this instead. After a
-/// commit it waits until no commit has come for `quietInterval`, then runs a PASSIVE checkpoint,
-/// which never blocks the writer or readers. Under a long burst it does not wait past `maxDelay`
-/// or a WAL of `maxWALBytes`. Durability does not depend on it (a commit is durable once it is in
-/// the WAL); it keeps the WAL short, and keeps its fsync of the database file away from the
-/// commits' own fsyncs while devices are pushing.
+/// fsync. The serving process turns the automatic checkpoint off and uses this instead:
+///
+/// - **Background copies.** After commits, once pushes pause for `quietInterval` (or at once when
+///   the WAL is past `copyWALBytes`, or `maxDelay` after the first commit), a PASSIVE checkpoint on
+///   this connection copies committed pages into the database file and fsyncs it. It never blocks
+///   the writer or readers, and a burst of pushes (W1) runs with no checkpoint at all.
+/// - **Restarts.** A PASSIVE checkpoint from another connection cannot make the WAL start over
+///   while groups commit back to back: the writer's next transaction begins before the copy
+///   catches up, so under sustained load the WAL would grow without end. When the WAL passes
+///   `restartWALBytes`, the writer itself runs a PASSIVE checkpoint right after a commit
+///   (``restartIfLong(_:)``); the background copies have done most of the work, and its next
+///   transaction starts the WAL from the beginning (cut back to `journal_size_limit`).
+///
+/// Durability does not depend on either: a commit is durable once it is in the WAL.
 final class WALCheckpointer: Service, Sendable {
     private let connection: DatabaseQueue
     private let walPath: String
@@ -23,12 +30,13 @@ final class WALCheckpointer: Service, Sendable {
     private let commitCount = Atomic<Int>(0)
     private let quietInterval: Duration
     private let maxDelay: Duration
-    private let maxWALBytes: Int
+    private let copyWALBytes: Int
+    private let restartWALBytes: Int
     private let logger: Logger
 
     init(
         databasePath: String, quietInterval: Duration = .milliseconds(250), maxDelay: Duration = .seconds(10),
-        maxWALBytes: Int = 256 * 1024 * 1024, logger: Logger
+        copyWALBytes: Int = 64 * 1024 * 1024, restartWALBytes: Int = 128 * 1024 * 1024, logger: Logger
     ) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
@@ -38,7 +46,8 @@ final class WALCheckpointer: Service, Sendable {
         (commits, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.quietInterval = quietInterval
         self.maxDelay = maxDelay
-        self.maxWALBytes = maxWALBytes
+        self.copyWALBytes = copyWALBytes
+        self.restartWALBytes = restartWALBytes
         self.logger = logger
     }
 
@@ -46,6 +55,18 @@ final class WALCheckpointer: Service, Sendable {
     func committed() {
         commitCount.add(1, ordering: .relaxed)
         signal.yield()
+    }
+
+    /// Called by the writer after a commit, on its own connection (outside any transaction): when
+    /// the WAL is long, checkpoint what the background copies have not, so the writer's next
+    /// transaction restarts the WAL.
+    func restartIfLong(_ db: Database) {
+        guard walBytes() >= restartWALBytes else { return }
+        do {
+            _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
+        } catch {
+            logger.warning("WAL checkpoint on the writer failed: \(error)")
+        }
     }
 
     func run() async throws {
@@ -61,19 +82,20 @@ final class WALCheckpointer: Service, Sendable {
     }
 
     /// Waits until a whole `quietInterval` passes with no commit, or `maxDelay` passes, or the WAL
-    /// outgrows `maxWALBytes`. False when cancelled.
+    /// is past `copyWALBytes`. False when cancelled.
     private func waitForQuiet() async -> Bool {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: maxDelay)
         while true {
             let before = commitCount.load(ordering: .relaxed)
             do { try await Task.sleep(for: quietInterval) } catch { return false }
-            if commitCount.load(ordering: .relaxed) == before || clock.now >= deadline || walBytes() >= maxWALBytes {
+            if commitCount.load(ordering: .relaxed) == before || clock.now >= deadline || walBytes() >= copyWALBytes {
                 return true
             }
         }
     }
 
+    /// The WAL file's size: its length since the last restart, or `journal_size_limit` after one.
     private func walBytes() -> Int {
         ((try? FileManager.default.attributesOfItem(atPath: walPath))?[.size] as? NSNumber)?.intValue ?? 0
     }

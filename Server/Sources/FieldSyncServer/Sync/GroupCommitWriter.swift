@@ -23,12 +23,12 @@ actor GroupCommitWriter {
     /// Most change sets in one commit; bounds the latency one group adds.
     private let maxGroup = 64
 
-    /// Called after each group's commit (the server wakes its ``WALCheckpointer``).
-    private let afterCommit: @Sendable () -> Void
+    /// Keeps the WAL short (nil in tests that run no checkpointer).
+    private let checkpointer: WALCheckpointer?
 
-    init(database: ServerDatabase, afterCommit: @escaping @Sendable () -> Void = {}) {
+    init(database: ServerDatabase, checkpointer: WALCheckpointer? = nil) {
         self.database = database
-        self.afterCommit = afterCommit
+        self.checkpointer = checkpointer
     }
 
     func apply(_ changeSet: ChangeSet, by device: AuthenticatedDevice, report: DeviceReport? = nil) async throws -> ChangeSetResult {
@@ -74,8 +74,11 @@ actor GroupCommitWriter {
                     }
                     return outcomes
                 }
-                afterCommit()
                 for (item, outcome) in zip(group, outcomes) { item.continuation.resume(with: outcome) }
+                if let checkpointer {
+                    checkpointer.committed()
+                    try? await database.pool.writeWithoutTransaction { db in checkpointer.restartIfLong(db) }
+                }
             } catch {
                 // The commit itself failed: nothing of the group is stored, so nobody is acknowledged.
                 for item in group { item.continuation.resume(throwing: error) }
