@@ -36,7 +36,7 @@ final class WALCheckpointer: Service, Sendable {
 
     init(
         databasePath: String, quietInterval: Duration = .milliseconds(250), maxDelay: Duration = .seconds(10),
-        copyWALBytes: Int = 64 * 1024 * 1024, restartWALBytes: Int = 128 * 1024 * 1024, logger: Logger
+        copyWALBytes: Int = 256 * 1024 * 1024, restartWALBytes: Int = 512 * 1024 * 1024, logger: Logger
     ) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
