@@ -8,7 +8,10 @@ starts a real fieldsync-server on 127.0.0.1, enrols the manager's device, and ti
 to a file. It reports the wall time, the server's peak resident memory (VmHWM) and the CLI's
 peak resident memory (ru_maxrss), so the figures for the two sizes can be compared.
 
-Usage: scripts/bench_export.py [--bin DIR] [--sizes 10000,100000] [--format csv]
+With --action sync it times instead a team manager's first `fieldsync sync` of the N records
+into an empty device store (pull, seal and store every record), and the CLI's peak memory.
+
+Usage: scripts/bench_export.py [--bin DIR] [--sizes 10000,100000] [--format csv] [--action export|sync]
 """
 import argparse, json, os, re, resource, shutil, signal, sqlite3, subprocess, sys, tempfile, time, uuid
 
@@ -53,7 +56,23 @@ def bulk_load(db_path, n, young_person):
     con.commit()
     con.close()
 
-def one(bin_dir, n, fmt):
+def first_sync(client, store, env, n):
+    """Times a device's first sync of n records; returns the figures."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t = time.time()
+    res = subprocess.run([client, "sync", "--json"] + store, env=env, capture_output=True, text=True, timeout=900)
+    wall = time.time() - t
+    if res.returncode != 0:
+        raise SystemExit(f"sync failed: {res.stdout}{res.stderr}")
+    received = json.loads(res.stdout)["received"]
+    if received != n:
+        raise SystemExit(f"the first sync received {received} of {n}")
+    return {
+        "records": n, "action": "sync", "sync_wall_s": round(wall, 2), "records_per_s": round(n / wall),
+        "cli_peak_rss_mib": round(max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024, 1),
+    }
+
+def one(bin_dir, n, fmt, action="export"):
     root = tempfile.mkdtemp(prefix="fieldsync-export-bench-")
     data = os.path.join(root, "data")
     server = os.path.join(bin_dir, "fieldsync-server")
@@ -84,6 +103,8 @@ def one(bin_dir, n, fmt):
         env = dict(os.environ, FIELDSYNC_KEY_DIR=os.path.join(root, "keys"))
         store = ["--store", os.path.join(root, "maria.sqlite")]
         run([client, "enrol", "--server", url, "--code", code] + store, env=env)
+        if action == "sync":
+            return first_sync(client, store, env, n)
         rss_before = vm_hwm_kib(proc.pid)
         out = os.path.join(root, f"export.{fmt}")
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -119,11 +140,12 @@ def main():
     ap.add_argument("--bin", default=".build-bench/release")
     ap.add_argument("--sizes", default="10000,100000")
     ap.add_argument("--format", default="csv", choices=["csv", "json", "ndjson"])
+    ap.add_argument("--action", default="export", choices=["export", "sync"])
     args = ap.parse_args()
     with open("/proc/loadavg") as f:
         print(f"machine: {os.cpu_count()} cores, load average {' '.join(f.read().split()[:3])}", flush=True)
     for n in [int(s) for s in args.sizes.split(",")]:
-        print(json.dumps(one(args.bin, n, args.format)), flush=True)
+        print(json.dumps(one(args.bin, n, args.format, args.action)), flush=True)
 
 if __name__ == "__main__":
     main()

@@ -197,15 +197,16 @@ extension FieldSyncDevice {
         }
         try store.write { db in
             for record in page.records {
-                try db.execute(sql: "DELETE FROM departed_young_people WHERE young_person = ?", arguments: [record.youngPerson.uuidString])
+                try db.cachedStatement(sql: "DELETE FROM departed_young_people WHERE young_person = ?").execute(
+                    arguments: [record.youngPerson.uuidString])
                 let document = try seal(record)
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         INSERT INTO server_records(id, version, document) VALUES (?, ?, ?)
                         ON CONFLICT(id) DO UPDATE SET version = excluded.version, document = excluded.document
-                        """,
-                    arguments: [record.id.uuidString, record.version, document])
-                try rebuildLocal(record.id, serverDocument: document, in: db)
+                        """
+                ).execute(arguments: [record.id.uuidString, record.version, document])
+                try rebuildLocal(record.id, server: (record, document), in: db)
             }
             for youngPerson in page.removed ?? [] {
                 try db.execute(sql: "INSERT OR IGNORE INTO departed_young_people(young_person) VALUES (?)", arguments: [youngPerson.uuidString])

@@ -20,6 +20,10 @@ public final class FieldSyncDevice: Sendable {
     /// Encodes a value and seals it with the store key.
     func seal<T: Encodable>(_ value: T) throws -> Data { try store.cipher.seal(try encoder.encode(value)) }
 
+    /// A record is sealed as `DirectJSON` writes it (the same JSON, without the `Encodable`
+    /// machinery: a first sync seals every record it receives).
+    func seal(_ record: RecordSnapshot) throws -> Data { try store.cipher.seal(try DirectJSON.encode(record)) }
+
     /// Opens a sealed value and decodes it.
     func unseal<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T { try decoder.decode(type, from: try store.cipher.open(data)) }
 
@@ -200,12 +204,13 @@ public final class FieldSyncDevice: Sendable {
     }
 
     func saveLocal(_ record: RecordSnapshot, pending: Bool, document: Data? = nil, in db: Database) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO local_records(id, kind, young_person, state, deleted, pending, updated_at, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET state = excluded.state, deleted = excluded.deleted, pending = excluded.pending,
                   updated_at = excluded.updated_at, document = excluded.document
-                """,
+                """
+        ).execute(
             arguments: [
                 record.id.uuidString, record.kind.rawValue, record.youngPerson.uuidString, record.state, record.deleted, pending,
                 record.updatedAt, try document ?? seal(record),
@@ -213,12 +218,21 @@ public final class FieldSyncDevice: Sendable {
     }
 
     /// Recomputes the local view of a record: the server's copy with the unsent edits on top.
-    func rebuildLocal(_ id: UUID, serverDocument: Data? = nil, in db: Database) throws {
-        let serverData = try serverDocument ?? Data.fetchOne(db, sql: "SELECT document FROM server_records WHERE id = ?", arguments: [id.uuidString])
-        var view = try serverData.map { try unseal(RecordSnapshot.self, $0) }
+    /// - Parameter server: the server's copy and its sealed document, when the caller has just
+    ///   stored them (a pull), so they are not read back and opened again.
+    func rebuildLocal(_ id: UUID, server: (record: RecordSnapshot, document: Data)? = nil, in db: Database) throws {
+        let serverData: Data?
+        var view: RecordSnapshot?
+        if let server {
+            serverData = server.document
+            view = server.record
+        } else {
+            serverData = try Data.fetchOne(db.cachedStatement(sql: "SELECT document FROM server_records WHERE id = ?"), arguments: [id.uuidString])
+            view = try serverData.map { try unseal(RecordSnapshot.self, $0) }
+        }
         let pending = try Data.fetchAll(
-            db,
-            sql: "SELECT o.body FROM outbox o JOIN outbox_records r ON r.sequence = o.sequence WHERE r.record = ? ORDER BY o.sequence",
+            db.cachedStatement(
+                sql: "SELECT o.body FROM outbox o JOIN outbox_records r ON r.sequence = o.sequence WHERE r.record = ? ORDER BY o.sequence"),
             arguments: [id.uuidString])
         if pending.isEmpty {
             if let view { try saveLocal(view, pending: false, document: serverData, in: db) } else {
