@@ -38,6 +38,20 @@ struct PullPageFastDecoderTests {
         }
     }
 
+    /// Single record documents, as `DirectJSON` and `JSONEncoder` write them, read back equal;
+    /// a record inside a page, or with trailing bytes, is refused.
+    @Test func recordDocumentsDecodeAlone() async throws {
+        await propertyCheck(count: 200, input: PageSample.generator) { sample in
+            for record in sample.page.records {
+                let direct = try! DirectJSON.encode(record)
+                #expect(RecordSnapshotFastDecoder.decode(direct) == record)
+                #expect(RecordSnapshotFastDecoder.decode(try! WireProtocol.makeEncoder().encode(record)) == record)
+                #expect(RecordSnapshotFastDecoder.decode(direct + Data("x".utf8)) == nil)
+            }
+            #expect(RecordSnapshotFastDecoder.decode(sample.rendered) == nil)
+        }
+    }
+
     /// A page of realistic visit records (about twenty fields, three long texts) as the server renders it.
     @Test func aRenderedPageOfVisitRecordsDecodes() throws {
         var rng = Xoshiro(seed: (0x7157_1700, 0xFEED, 0x9A6E, 0x5EED))

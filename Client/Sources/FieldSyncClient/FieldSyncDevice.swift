@@ -27,6 +27,12 @@ public final class FieldSyncDevice: Sendable {
     /// Opens a sealed value and decodes it.
     func unseal<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T { try decoder.decode(type, from: try store.cipher.open(data)) }
 
+    /// A record is read with the fast record reader first (`list` opens every record in the store).
+    func unseal(_ type: RecordSnapshot.Type, _ data: Data) throws -> RecordSnapshot {
+        let plain = try store.cipher.open(data)
+        return try RecordSnapshotFastDecoder.decode(plain) ?? decoder.decode(type, from: plain)
+    }
+
     public var storePath: String { store.path }
 
     // MARK: enrolment

@@ -39,6 +39,26 @@ public enum PullPageFastDecoder {
     }
 }
 
+/// Reads one record document (a `RecordSnapshot`, as the server stores it and a device keeps it)
+/// with the page reader's record reader. Same contract: nil for anything but the plain shape,
+/// and then `JSONDecoder` reads it or says why not.
+public enum RecordSnapshotFastDecoder {
+    public static func decode(_ data: Data) -> RecordSnapshot? {
+        data.withUnsafeBytes { bytes in
+            guard var reader = JSONByteReader(bytes) else { return nil }
+            defer { reader.release() }
+            do {
+                var fieldCount = 0
+                let record = try reader.recordSnapshot(fieldCount: &fieldCount)
+                try reader.expectEnd()
+                return record
+            } catch {
+                return nil
+            }
+        }
+    }
+}
+
 extension JSONByteReader {
     /// `records`, `cursor` and `more` required; `removed` optional.
     mutating func pullPage() throws(Failure) -> PullPage {
