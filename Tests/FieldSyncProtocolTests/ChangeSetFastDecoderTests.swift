@@ -36,19 +36,8 @@ struct ChangeSetFastDecoderTests {
             let sample = FastDecoderSample.make(&rng, maxOperations: 3)
             return n.isMultiple(of: 2) ? [UInt8](sample.encoded) : Array(sample.rewritten.utf8)
         }
-        var accepted = 0, refusedButValid = 0
-        for n in 0..<2_000 {
-            var bytes = bodies[n % bodies.count]
-            for _ in 0..<Int.random(in: 1...2, using: &rng) { FastDecoderSample.mutate(&bytes, &rng) }
-            let body = Data(bytes)
-            let reference = referenceDecode(body)
-            if let fast = ChangeSetFastDecoder.decode(body) {
-                accepted += 1
-                #expect(reference == fast, "\(String(decoding: bytes, as: UTF8.self))")
-            } else if reference != nil {
-                refusedButValid += 1
-            }
-        }
+        let (accepted, refusedButValid) = FastDecoderSample.checkMutants(
+            of: bodies, &rng, fast: { ChangeSetFastDecoder.decode($0) }, reference: referenceDecode)
         // Both paths are exercised: some mutants are still plain JSON, and some only JSONDecoder takes.
         #expect(accepted > 100)
         #expect(refusedButValid > 10)
@@ -412,6 +401,29 @@ struct FastDecoderSample: Sendable, CustomTestStringConvertible {
         if sometimes(op.op == .resolve, &rng) { op.choice = [ResolutionChoice.current, .held, .value].randomElement(using: &rng)! }
         if sometimes(op.choice == .value, &rng) { op.value = value(&rng, depth: 3) }
         return op
+    }
+
+    /// Mutates `bodies` 2,000 times (one or two mutations each) and checks that whenever `fast`
+    /// accepts a mutant, `reference` (JSONDecoder) accepts it with an equal value. Returns how many
+    /// the fast reader accepted and how many only the reference took, so a test can check that
+    /// both paths were exercised.
+    static func checkMutants<T: Equatable>(
+        of bodies: [[UInt8]], _ rng: inout some RandomNumberGenerator, fast: (Data) -> T?, reference: (Data) -> T?
+    ) -> (accepted: Int, refusedButValid: Int) {
+        var accepted = 0, refusedButValid = 0
+        for n in 0..<2_000 {
+            var bytes = bodies[n % bodies.count]
+            for _ in 0..<Int.random(in: 1...2, using: &rng) { mutate(&bytes, &rng) }
+            let body = Data(bytes)
+            let expected = reference(body)
+            if let value = fast(body) {
+                accepted += 1
+                #expect(expected == value, "\(String(decoding: bytes, as: UTF8.self))")
+            } else if expected != nil {
+                refusedButValid += 1
+            }
+        }
+        return (accepted, refusedButValid)
     }
 
     /// Truncates, flips a bit, inserts, deletes, replaces or repeats bytes at a random place.

@@ -75,19 +75,8 @@ struct PullPageFastDecoderTests {
             default: return Array(sample.rewritten.utf8)
             }
         }
-        var accepted = 0, refusedButValid = 0
-        for n in 0..<2_000 {
-            var bytes = bodies[n % bodies.count]
-            for _ in 0..<Int.random(in: 1...2, using: &rng) { FastDecoderSample.mutate(&bytes, &rng) }
-            let body = Data(bytes)
-            let reference = referencePage(body)
-            if let fast = PullPageFastDecoder.decode(body) {
-                accepted += 1
-                #expect(reference == fast, "\(String(decoding: bytes, as: UTF8.self))")
-            } else if reference != nil {
-                refusedButValid += 1
-            }
-        }
+        let (accepted, refusedButValid) = FastDecoderSample.checkMutants(
+            of: bodies, &rng, fast: { PullPageFastDecoder.decode($0) }, reference: referencePage)
         // Both paths are exercised: some mutants are still plain JSON, and some only JSONDecoder takes.
         #expect(accepted > 100)
         #expect(refusedButValid > 10)

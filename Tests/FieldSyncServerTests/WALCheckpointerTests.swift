@@ -69,8 +69,9 @@ struct WALCheckpointerTests {
             let checkpointer = try WALCheckpointer(
                 databasePath: database.path, copyWALBytes: 256 * 1024, restartWALBytes: 512 * 1024, logger: Logger(label: "test"))
             try await Self.writeRows(database, count: 600)  // about 1.2 MB of WAL
+            #expect(checkpointer.walNeedsRestart)
             if writerCheckpoints {
-                try await database.pool.writeWithoutTransaction { db in checkpointer.restartIfLong(db) }
+                try await database.pool.writeWithoutTransaction { db in checkpointer.restart(db) }
             }
             try await Self.writeRows(database, count: 1)
             let frames = try await Self.walFrames(database)

@@ -21,28 +21,28 @@ enum SQLValue {
 /// The values are bound with SQLite's C API on GRDB's cached statement: GRDB's general argument
 /// conversion was a quarter of the time these inserts took on the writer thread.
 struct MultiRowInsert {
-    let prefix: String
     let columnCount: Int
-    let suffix: String
     let chunk: Int
+    /// The statement for `n` rows at index `n - 1`, written once rather than on every insert.
+    private let sqlByRowCount: [String]
 
     /// - Parameters:
     ///   - prefix: `INSERT INTO table(col1, col2, …)`, naming `columnCount` columns.
     ///   - suffix: what follows the values, e.g. an `ON CONFLICT` clause.
     init(_ prefix: String, columns: Int, suffix: String = "", chunk: Int = 50) {
-        self.prefix = prefix
         columnCount = columns
-        self.suffix = suffix
         self.chunk = chunk
+        let placeholders = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        sqlByRowCount = (1...chunk).map { rows in
+            prefix + " VALUES " + Array(repeating: placeholders, count: rows).joined(separator: ", ") + " " + suffix
+        }
     }
 
     func execute(_ rows: [[SQLValue]], in db: Database) throws {
         var start = 0
         while start < rows.count {
             let end = min(start + chunk, rows.count)
-            let placeholders = "(" + Array(repeating: "?", count: columnCount).joined(separator: ", ") + ")"
-            let sql = prefix + " VALUES " + Array(repeating: placeholders, count: end - start).joined(separator: ", ") + " " + suffix
-            let statement = try db.cachedStatement(sql: sql)
+            let statement = try db.cachedStatement(sql: sqlByRowCount[end - start - 1])
             try Self.run(statement, rows: rows[start..<end], columns: columnCount, in: db)
             start = end
         }

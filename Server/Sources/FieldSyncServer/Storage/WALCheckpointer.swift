@@ -18,7 +18,7 @@ import Synchronization
 ///   while groups commit back to back: the writer's next transaction begins before the copy
 ///   catches up, so under sustained load the WAL would grow without end. When the WAL passes
 ///   `restartWALBytes`, the writer itself runs a PASSIVE checkpoint right after a commit
-///   (``restartIfLong(_:)``); the background copies have done most of the work, and its next
+///   (``restart(_:)``); the background copies have done most of the work, and its next
 ///   transaction starts the WAL from the beginning (cut back to `journal_size_limit`).
 ///
 /// Durability does not depend on either: a commit is durable once it is in the WAL.
@@ -57,11 +57,14 @@ final class WALCheckpointer: Service, Sendable {
         signal.yield()
     }
 
-    /// Called by the writer after a commit, on its own connection (outside any transaction): when
-    /// the WAL is long, checkpoint what the background copies have not, so the writer's next
-    /// transaction restarts the WAL.
-    func restartIfLong(_ db: Database) {
-        guard walBytes() >= restartWALBytes else { return }
+    /// True when the WAL has grown past `restartWALBytes`: the writer should call
+    /// ``restart(_:)`` before its next transaction.
+    var walNeedsRestart: Bool { walBytes() >= restartWALBytes }
+
+    /// Called by the writer after a commit, on its own connection (outside any transaction):
+    /// checkpoints what the background copies have not, so the writer's next transaction
+    /// restarts the WAL.
+    func restart(_ db: Database) {
         do {
             _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
         } catch {

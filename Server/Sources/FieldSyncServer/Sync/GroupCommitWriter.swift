@@ -77,7 +77,9 @@ actor GroupCommitWriter {
                 for (item, outcome) in zip(group, outcomes) { item.continuation.resume(with: outcome) }
                 if let checkpointer {
                     checkpointer.committed()
-                    try? await database.pool.writeWithoutTransaction { db in checkpointer.restartIfLong(db) }
+                    if checkpointer.walNeedsRestart {
+                        try? await database.pool.writeWithoutTransaction { db in checkpointer.restart(db) }
+                    }
                 }
             } catch {
                 // The commit itself failed: nothing of the group is stored, so nobody is acknowledged.
