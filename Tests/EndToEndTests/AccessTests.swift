@@ -36,15 +36,19 @@ struct AccessTests {
         let verdict = try JSONDecoder().decode(ChangeSetResult.self, from: answer.body).verdicts[0]
         #expect(verdict.outcome == .rejected && verdict.code == "forbidden")
         #expect(try await wire.pullAll().map(\.id).contains(bobVisit) == false)
+        // Kept on the server (her verdict, the audit trail), but not in the history of Bob's record,
+        // which she never worked on: nothing of an outsider's write shows in another caseload.
         let history = try bob.json(HistoryView.self, ["history", bobVisit.uuidString])
-        #expect(history.rejections.count == 1, "the refused write is kept on the server")
+        #expect(history.rejections.isEmpty)
+        let audit = try world.admin(["audit", "--user", "alice", "--json"])
+        #expect(audit.stdout.contains("code=forbidden"))
         #expect(try bob.show(bobVisit).fields["purpose"] == .string("Bob's visit"))
     }
 
     @Test("A team manager receives the team's records; another team's manager does not; the Virtual School receives PEPs only")
     func supervisorsAndVirtualSchool() throws {
         let world = try TestWorld()
-        let alice = try world.device("alice", team: "north")
+        let alice = try world.device("alice", role: "SW", team: "north")  // a social worker starts PEPs
         let visit = try alice.newVisit(["purpose=Statutory visit"])
         let pep = try alice.json(LocalRecordView.self, ["pep", "new", "--young-person", world.youngPerson.uuidString, "term=AUTUMN"]).snapshot.id
         try alice.sync()

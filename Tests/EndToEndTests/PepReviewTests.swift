@@ -4,13 +4,17 @@ import Testing
 
 @Suite("PEPs: the social worker drafts, the Virtual School reviews")
 struct PepReviewTests {
-    static let readyPep = [
+    /// What the social worker writes: the header, the care section and the voices (domain model 2.4).
+    static let socialWorkersPart = [
         "academicYear=2026/27", "term=AUTUMN", "pepType=TERMLY_REVIEW", "template=KS3",
         #"setting={"urn":"123456","name":"Oak Academy","type":"ACADEMY","outOfCounty":false}"#, "yearGroup=Y8",
-        "careSummaryForSchool=Settled with long-term foster carers since 2024.", "strengths=Art, football, kindness.",
-        "barriersAndNeeds=Reading below age; finds transitions hard.", "childVoice=I want to get better at reading.",
+        "careSummaryForSchool=Settled with long-term foster carers since 2024.", "childVoice=I want to get better at reading.",
         "carerVoice=Reads with her every night.", "nextPepDate=2027-02-01", "meetingDate=2026-11-10T10:00:00Z",
         #"attendees=[{"id":"0a1b2c3d-0000-4000-8000-000000000001","role":"DT","attended":true}]"#,
+    ]
+    /// What the designated teacher writes: the education section and the targets.
+    static let teachersPart = [
+        "strengths=Art, football, kindness.", "barriersAndNeeds=Reading below age; finds transitions hard.",
         #"targets=[{"id":"0a1b2c3d-0000-4000-8000-000000000002","area":"ACADEMIC","specific":"Read daily","measure":"Reading age up 6 months","ownerType":"DT","dueDate":"2027-01-31"}]"#,
     ]
 
@@ -18,8 +22,18 @@ struct PepReviewTests {
     func pepQualityAssurance() throws {
         let world = try TestWorld()
         let social = try world.device("sally", role: "SW", team: "north")
+        let teacher = try world.device("dev", role: "DT", team: "oak-academy")
         let school = try world.device("vera", role: "VSO", team: "virtual-school", shared: false)
-        let id = try social.json(LocalRecordView.self, ["pep", "new", "--young-person", world.youngPerson.uuidString] + Self.readyPep).snapshot.id
+        let id = try social.json(LocalRecordView.self, ["pep", "new", "--young-person", world.youngPerson.uuidString] + Self.socialWorkersPart).snapshot.id
+        try social.sync()
+        try teacher.sync()
+        // The social worker does not write the school's section; the teacher does.
+        #expect(try social.run(["set", id.uuidString, "strengths=Kind."]).succeeded)
+        let refusedSection = try social.sync()
+        #expect(refusedSection.refused == 1)
+        #expect(try teacher.run(["set", id.uuidString] + Self.teachersPart).succeeded)
+        #expect(try teacher.sync().refused == 0)
+        try social.sync()
         for state in ["DRAFTING", "MEETING_HELD", "READY_TO_SUBMIT", "SUBMITTED"] {
             let moved = try social.run(["transition", id.uuidString, state])
             #expect(moved.succeeded, "\(state): \(moved.stderr)")
@@ -42,10 +56,11 @@ struct PepReviewTests {
         try social.sync()
         #expect(try social.show(id).state == "RETURNED_FOR_AMENDMENT")
         #expect(try social.show(id).fields["qaFeedback"] == .string("Targets need a baseline."))
+        try teacher.sync()
         let target = "0a1b2c3d-0000-4000-8000-000000000002"
-        #expect(try social.run(["set", id.uuidString, "targets[\(target)].baseline=Reading age 10y2m"]).succeeded)
-        #expect(try social.run(["transition", id.uuidString, "SUBMITTED"]).succeeded)
-        #expect(try social.sync().refused == 0)
+        #expect(try teacher.run(["set", id.uuidString, "targets[\(target)].baseline=Reading age 10y2m"]).succeeded)
+        #expect(try teacher.run(["transition", id.uuidString, "SUBMITTED"]).succeeded)
+        #expect(try teacher.sync().refused == 0)
 
         try school.sync()
         #expect(try school.run(["transition", id.uuidString, "IN_QA"]).succeeded)

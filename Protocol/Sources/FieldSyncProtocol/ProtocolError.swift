@@ -65,4 +65,8 @@ public enum RejectionCode: String, Sendable, CaseIterable {
     case invalidValue = "invalid_value"
     case kindMismatch = "kind_mismatch"
     case forbidden = "forbidden"
+    /// The record already holds as many open conflicts as it may (``StorageLimits``).
+    case tooManyConflicts = "too_many_conflicts"
+    /// The change would make the record's document larger than the server keeps (``StorageLimits``).
+    case recordTooLarge = "record_too_large"
 }

@@ -1,16 +1,16 @@
 extension FieldMerge {
     /// The rules of ``FieldMerge`` (see its doc comment). `null` is an unset field.
     static func mergeByRules(
-        field: String, kind: FieldKind, base: JSONValue, mine: JSONValue, current: JSONValue
+        field: String, kind: FieldKind, base: JSONValue, mine: JSONValue, current: JSONValue, budget: MergeBudget? = nil
     ) -> FieldMergeResult {
         if let settled = settledWithoutMerging(base: base, mine: mine, current: current) { return settled }
         switch kind {
         case .scalar:
             return conflict(field: field, base: base, mine: mine, current: current)
         case .text:
-            return mergeText(field: field, base: base, mine: mine, current: current)
+            return mergeText(field: field, base: base, mine: mine, current: current, budget: budget)
         case .list(let schema):
-            return ListMerge.merge(field: field, schema: schema, base: base, mine: mine, current: current)
+            return ListMerge.merge(field: field, schema: schema, base: base, mine: mine, current: current, budget: budget)
         }
     }
 
@@ -39,7 +39,9 @@ extension FieldMerge {
     /// an empty field). Clearing the text on one side while the other edited it is a conflict on
     /// the whole field, like a removal meeting an edit: merging line by line would silently drop
     /// the clearing side's intent or the editing side's new lines.
-    private static func mergeText(field: String, base: JSONValue, mine: JSONValue, current: JSONValue) -> FieldMergeResult {
+    private static func mergeText(
+        field: String, base: JSONValue, mine: JSONValue, current: JSONValue, budget: MergeBudget?
+    ) -> FieldMergeResult {
         let baseText: String
         switch base {
         case .null: baseText = ""
@@ -49,7 +51,7 @@ extension FieldMerge {
         guard case .string(let mineText) = mine, case .string(let currentText) = current else {
             return conflict(field: field, base: base, mine: mine, current: current)
         }
-        switch TextMerge.merge(base: baseText, mine: mineText, current: currentText) {
+        switch TextMerge.merge(base: baseText, mine: mineText, current: currentText, budget: budget) {
         case .clean(let merged):
             // `current`'s change may already contain all of `mine`'s.
             if merged == currentText { return .unchanged }

@@ -11,11 +11,12 @@
 ///     texts in full (4.3).
 ///   - list: merged item by item on the item ids (see ``ListMerge``) (4.4).
 public enum FieldMerge {
+    /// With a `budget`, text merges draw on it, and are conflicts once it is spent (see ``MergeBudget``).
     public static func merge(
-        field: String, kind: FieldKind, base: JSONValue, mine: JSONValue, current: JSONValue
+        field: String, kind: FieldKind, base: JSONValue, mine: JSONValue, current: JSONValue, budget: MergeBudget? = nil
     ) -> FieldMergeResult {
         // Implemented in FieldMerge+Rules.swift.
-        mergeByRules(field: field, kind: kind, base: base, mine: mine, current: current)
+        mergeByRules(field: field, kind: kind, base: base, mine: mine, current: current, budget: budget)
     }
 }
 

@@ -26,9 +26,17 @@ enum LineDiff {
     /// separated by at least one unchanged base line (`hunks[i].base.upperBound <
     /// hunks[i + 1].base.lowerBound`).
     static func hunks(from base: [Int], to other: [Int], budget: Int = defaultBudget) -> [Hunk] {
+        search(from: base, to: other, budget: budget).hunks
+    }
+
+    /// The hunks, with the steps the search spent and whether it ran out of `budget` (the hunks
+    /// are then coarse in places, though still correct).
+    static func search(from base: [Int], to other: [Int], budget: Int) -> (hunks: [Hunk], spent: Int, exhausted: Bool) {
         var search = MyersSearch(a: base, b: other, budget: budget)
         search.compare(0, base.count, 0, other.count)
-        return search.collectHunks()
+        // Trimming common ends and marking changes cost a step a line too.
+        let spent = budget - search.budget + base.count + other.count
+        return (search.collectHunks(), spent, search.budget <= 0)
     }
 }
 

@@ -29,7 +29,7 @@
 /// refuses) is merged as a whole, like a scalar, so nothing is dropped.
 public enum ListMerge {
     public static func merge(
-        field: String, schema: ListSchema, base: JSONValue, mine: JSONValue, current: JSONValue
+        field: String, schema: ListSchema, base: JSONValue, mine: JSONValue, current: JSONValue, budget: MergeBudget? = nil
     ) -> FieldMergeResult {
         guard let baseItems = ItemList(base), let mineItems = ItemList(mine), let currentItems = ItemList(current) else {
             return FieldMerge.mergeAsWhole(field: field, base: base, mine: mine, current: current)
@@ -65,7 +65,7 @@ public enum ListMerge {
             } else {
                 merged.append(
                     mergeMembers(
-                        path: path, schema: schema, base: b ?? [:], mine: m, current: c, parts: &parts))
+                        path: path, schema: schema, base: b ?? [:], mine: m, current: c, parts: &parts, budget: budget))
             }
         }
 
@@ -92,7 +92,7 @@ public enum ListMerge {
     /// merged member by member. Starts from current's object, so its id spelling stays.
     private static func mergeMembers(
         path: String, schema: ListSchema, base: [String: JSONValue], mine: [String: JSONValue],
-        current: [String: JSONValue], parts: inout [ConflictPart]
+        current: [String: JSONValue], parts: inout [ConflictPart], budget: MergeBudget?
     ) -> [String: JSONValue] {
         var result = current
         let names = Set(base.keys).union(mine.keys).union(current.keys).subtracting(["id"]).sorted()
@@ -101,7 +101,7 @@ public enum ListMerge {
             let b = base[name] ?? .null, m = mine[name] ?? .null, c = current[name] ?? .null
             let outcome: FieldMergeResult
             if let kind = schema.itemFields[name], case .text = kind {
-                outcome = FieldMerge.mergeByRules(field: memberPath, kind: kind, base: b, mine: m, current: c)
+                outcome = FieldMerge.mergeByRules(field: memberPath, kind: kind, base: b, mine: m, current: c, budget: budget)
             } else {
                 outcome = FieldMerge.mergeAsWhole(field: memberPath, base: b, mine: m, current: c)
             }

@@ -28,17 +28,38 @@
 /// Clean merges are symmetric: swapping `mine` and `current` gives the same result. Every line a
 /// side added appears in a clean result, and `merge(base, mine, base)` is exactly `mine`.
 public enum TextMerge {
-    public static func merge(base: String, mine: String, current: String) -> TextMergeResult {
+    ///
+    /// With a `budget` (shared by the merges of one change set), the merge charges what it reads and
+    /// what its diffs search; when the budget is or becomes spent, the result is a conflict (both
+    /// texts kept whole by the caller) rather than a merge. Without one, each diff has its own
+    /// bound (``LineDiff/defaultBudget``) past which it is reported coarsely.
+    public static func merge(base: String, mine: String, current: String, budget: MergeBudget? = nil) -> TextMergeResult {
         if mine == current || base == current { return .clean(mine) }
         if base == mine { return .clean(current) }
+        if let budget {
+            budget.charge((base.utf8.count + mine.utf8.count + current.utf8.count) / 16 + 1)
+            if budget.isSpent { return .conflict }
+        }
 
         var interner = LineInterner()
         let baseLines = interner.lines(of: base)
         let mineLines = interner.lines(of: mine)
         let currentLines = interner.lines(of: current)
 
-        let mineHunks = LineDiff.hunks(from: baseLines.ids, to: mineLines.ids)
-        let currentHunks = LineDiff.hunks(from: baseLines.ids, to: currentLines.ids)
+        let mineHunks: [LineDiff.Hunk]
+        let currentHunks: [LineDiff.Hunk]
+        if let budget {
+            let toMine = LineDiff.search(from: baseLines.ids, to: mineLines.ids, budget: budget.remaining)
+            budget.charge(toMine.spent)
+            if toMine.exhausted { return .conflict }
+            let toCurrent = LineDiff.search(from: baseLines.ids, to: currentLines.ids, budget: budget.remaining)
+            budget.charge(toCurrent.spent)
+            if toCurrent.exhausted { return .conflict }
+            (mineHunks, currentHunks) = (toMine.hunks, toCurrent.hunks)
+        } else {
+            mineHunks = LineDiff.hunks(from: baseLines.ids, to: mineLines.ids)
+            currentHunks = LineDiff.hunks(from: baseLines.ids, to: currentLines.ids)
+        }
 
         guard
             let merged = combine(

@@ -167,6 +167,11 @@ enum ServerSchema {
             // (young_person, version) serves every lookup by young person.
             try db.execute(sql: "DROP INDEX IF EXISTS records_by_young_person")
         }
+        migrator.registerMigration("v5-rejections-outside-scope") { db in
+            // A write refused because its record is outside the writer's scope is kept (1.1) but
+            // not shown in that record's history to the people who may see the record.
+            try db.execute(sql: "ALTER TABLE rejections ADD COLUMN outside_scope INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

@@ -45,8 +45,13 @@ struct ChangeSetApplier {
             user: device.userName, device: device.deviceId, changeSet: changeSet.id, madeAt: changeSet.madeAt,
             receivedAt: receivedAt)
         let scope = try scopes.scope(for: device, in: db)
+        let policy = RecordPolicy(
+            actor: Actor(user: device.userName, role: Role(rawValue: device.role)),
+            contributed: { record, user in
+                try Bool.fetchOne(db.cachedStatement(sql: Self.contributedSQL), arguments: [UUIDText.uppercase(record), user]) ?? false
+            })
         let context = MutationContext(
-            author: author, device: device, scope: scope,
+            author: author, device: device, scope: scope, policy: policy, budget: MergeBudget(), conflictSizes: ConflictSizes(),
             allocateVersion: {
                 counter += 1
                 return counter
@@ -55,6 +60,11 @@ struct ChangeSetApplier {
                 try Int64.fetchOne(
                     db.cachedStatement(sql: "SELECT MAX(version) FROM record_history WHERE record_id = ? AND version > ? AND device_id <> ?"),
                     arguments: [UUIDText.uppercase(record), base, deviceKey])
+            },
+            wroteBefore: { record, user in
+                try Bool.fetchOne(
+                    db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM record_history WHERE record_id = ? AND user_name = ?)"),
+                    arguments: [UUIDText.uppercase(record), user]) ?? false
             },
             loadConflict: { id in
                 guard let data = try Data.fetchOne(db, sql: "SELECT document FROM conflicts WHERE id = ?", arguments: [id.uuidString])
@@ -102,6 +112,11 @@ struct ChangeSetApplier {
                 historyRows.append(try historyRow(entry, recordKey: recordKey, deviceKey: deviceKey, fieldsJSON: createdFieldsJSON))
             }
             for conflict in result.openedConflicts { try store(conflict, openedAt: result.verdict.version ?? 0, in: db) }
+            for conflict in result.supersededConflicts {
+                // Kept in the record's history with its held value; no longer open.
+                try db.cachedStatement(sql: "UPDATE conflicts SET status = 'resolved', resolved_version = ?, document = ? WHERE id = ?").execute(
+                    arguments: [result.verdict.version, try encoder.encode(conflict), conflict.id.uuidString])
+            }
             if let resolved = result.resolvedConflict {
                 try db.cachedStatement(sql: "UPDATE conflicts SET status = 'resolved', resolved_version = ?, document = ? WHERE id = ?").execute(
                     arguments: [result.verdict.version, try encoder.encode(resolved), resolved.id.uuidString])
@@ -118,12 +133,12 @@ struct ChangeSetApplier {
             if let rejection = result.rejection {
                 rejections += 1
                 try db.cachedStatement(sql: """
-                        INSERT INTO rejections(change_set, op_index, record_id, user_name, device_id, code, message, operation, received_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO rejections(change_set, op_index, record_id, user_name, device_id, code, message, operation, received_at, outside_scope)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """).execute(
                     arguments: [
                         changeSetKey, index, recordKey, device.userName, deviceKey,
-                        rejection.code, rejection.message, try encoder.encode(op), receivedAt,
+                        rejection.code, rejection.message, try encoder.encode(op), receivedAt, result.outsideScope,
                     ])
             }
         }
@@ -145,6 +160,15 @@ struct ChangeSetApplier {
         }
         return AppliedChangeSet(result: result, json: json)
     }
+
+    /// Whether a user wrote any of a record's content: a create, an edit or a resolution that set
+    /// fields other than the oversight note and addenda (segregation of duties, domain model 1.3).
+    static let contributedSQL = """
+        SELECT EXISTS(
+          SELECT 1 FROM record_history h
+          WHERE h.record_id = ? AND h.user_name = ? AND h.operation IN ('create', 'update', 'resolve') AND h.outcome <> 'rejected'
+            AND EXISTS (SELECT 1 FROM json_each(CAST(h.changes AS TEXT), '$.fields') WHERE key NOT IN ('managerNote', 'addenda')))
+        """
 
     /// The audit entry's detail: the outcome, the fields named (never their values) and the change set.
     static func auditDetail(_ op: ChangeOperation, _ verdict: OperationVerdict, changeSet: String) -> String {

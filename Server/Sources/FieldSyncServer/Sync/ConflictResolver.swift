@@ -18,8 +18,9 @@ struct ConflictResolver {
             return .rejected(index, op, .recordNotFound, "There is no record \(op.record) on the server.")
         }
         guard let position = record.conflicts.firstIndex(where: { $0.id == conflictId }) else {
-            if let settled = try context.loadConflict(conflictId), settled.status == "resolved" {
-                let by = settled.resolution.map { " by \($0.by.user) at \($0.by.receivedAt)" } ?? ""
+            if let settled = try context.loadConflict(conflictId), settled.record == record.id, settled.status != "open" {
+                // Who settled it is named only to themselves (the record's history shows the rest to those who may see it).
+                let by = settled.resolution.map { $0.by.user == context.author.user ? " by you at \($0.by.receivedAt)" : " at \($0.by.receivedAt)" } ?? ""
                 return .rejected(
                     index, op, .conflictAlreadyResolved,
                     "Conflict \(conflictId) was already resolved\(by); your choice is kept with this refusal. Check the record and edit it if it still needs changing.")
@@ -33,6 +34,11 @@ struct ConflictResolver {
         let chosen: JSONValue
 
         if conflict.field == Self.recordPath {
+            // Deciding a delete-versus-edit conflict either way is a discard decision; taking the
+            // delete is a delete (so the state must allow one); restoring is also the edit it writes.
+            if let (code, why) = context.policy.discard(record, checkState: !record.deleted && choice == .held) {
+                return .rejected(index, op, code, why + RecordMutator.kept)
+            }
             switch (record.deleted, choice) {
             case (_, .current):
                 chosen = record.deleted ? .null : .object(record.fields)
@@ -44,6 +50,12 @@ struct ConflictResolver {
                 }
                 do { try FieldValidation.check(fields, of: record.kind, context: "the resolution") } catch {
                     return .rejected(index, op, .invalidValue, error.message)
+                }
+                switch context.policy.edit(record, fields: fields.keys) {
+                case .refused(let code, let why): return .rejected(index, op, code, why + RecordMutator.kept)
+                case .locked:
+                    return .rejected(index, op, .notEditable, "A \(record.state) \(record.kind.rawValue) record cannot take these fields, so it was not restored.\(RecordMutator.kept)")
+                case .allowed: break
                 }
                 record.deleted = false
                 for (name, v) in fields {
@@ -67,6 +79,17 @@ struct ConflictResolver {
             guard let spec = record.kind.schema.field(fieldName) else {
                 return .rejected(index, op, .kindMismatch, "A \(record.kind.rawValue) record has no field '\(fieldName)'.")
             }
+            // Settling a field's conflict, whichever side is kept, is writing that field: the same
+            // rules as an edit, in the record's current state.
+            let appendOnly: Bool
+            switch context.policy.edit(record, fields: [fieldName], settling: choice != .value) {
+            case .refused(let code, let why): return .rejected(index, op, code, why + RecordMutator.kept)
+            case .locked:
+                return .rejected(
+                    index, op, .notEditable,
+                    "A \(record.state) \(record.kind.rawValue) record's \(fieldName) cannot be changed, so this conflict cannot be settled by you now.\(RecordMutator.kept)")
+            case .allowed(let fields): appendOnly = fields.contains(fieldName)
+            }
             let present = path.value(in: record.fields)
             switch choice {
             case .current: chosen = present
@@ -74,21 +97,35 @@ struct ConflictResolver {
             case .value: chosen = op.value ?? .null
             }
             if choice != .current {
-                let proposed = path.setting(chosen, in: record.fields)
+                var proposed = path.setting(chosen, in: record.fields)
                 do {
                     try FieldValidation.checkValue(
                         proposed[fieldName] ?? .null, against: spec.kind, path: fieldName, context: "the resolution")
                 } catch {
                     return .rejected(index, op, .invalidValue, error.message)
                 }
-                if present == conflict.current || present == chosen {
+                if appendOnly {
+                    // Checked against the server's list: what it holds is never rewritten.
+                    let held = record.fields[fieldName] ?? .null
+                    switch AppendOnlyList.append(current: held, mine: proposed[fieldName] ?? .null, base: held) {
+                    case .unchanged: proposed[fieldName] = held
+                    case .appended(let value): proposed[fieldName] = value
+                    case .refused:
+                        return .rejected(
+                            index, op, .notEditable,
+                            "A \(record.state) \(record.kind.rawValue) record takes new \(fieldName) only; the ones it holds are never changed.\(RecordMutator.kept)")
+                    }
+                }
+                if appendOnly || present == conflict.current || present == chosen {
                     // Nobody changed it since the conflict opened: write the chosen value.
                     for (name, v) in proposed where record.fields[name] != v {
                         changed[name] = v
                     }
                 } else if path.description == fieldName {
                     // The field moved on since the conflict opened: merge against what the resolver saw.
-                    switch FieldMerge.merge(field: fieldName, kind: spec.kind, base: conflict.current, mine: chosen, current: present) {
+                    switch FieldMerge.merge(
+                        field: fieldName, kind: spec.kind, base: conflict.current, mine: chosen, current: present, budget: context.budget)
+                    {
                     case .unchanged: break
                     case .set(let v, _): changed[fieldName] = v
                     case .conflicted(let v, let parts):
@@ -107,7 +144,11 @@ struct ConflictResolver {
         conflict.status = "resolved"
         conflict.resolution = ConflictResolution(choice: choice, value: chosen, by: context.author)
         record.conflicts.remove(at: position)
-        record.conflicts += opened
+        let superseded: [Conflict]
+        switch RecordMutator(context: context).admit(opened, into: &record) {
+        case .refused(let code, let why): return .rejected(index, op, code, why)
+        case .admitted(let replaced): superseded = replaced
+        }
         record.version = version
         record.updatedBy = context.author.user
         record.updatedAt = context.author.receivedAt
@@ -123,7 +164,7 @@ struct ConflictResolver {
                 changes: HistoryChanges(
                     fields: changed.isEmpty ? nil : changed, deleted: record.deleted ? true : nil,
                     conflictsOpened: opened.isEmpty ? nil : opened.map(\.id), conflictResolved: conflictId)),
-            openedConflicts: opened, resolvedConflict: conflict)
+            openedConflicts: opened, resolvedConflict: conflict, supersededConflicts: superseded)
     }
 
     func newConflict(_ part: ConflictPart, record: UUID) -> Conflict {

@@ -127,7 +127,7 @@ struct HistoryReader: Sendable {
                     changes: try decoder.decode(HistoryChanges.self, from: row["changes"] as Data))
             }
             let rejections = try Row.fetchAll(
-                db, sql: "SELECT * FROM rejections WHERE record_id = ? ORDER BY id", arguments: [record.uuidString]
+                db, sql: "SELECT * FROM rejections WHERE record_id = ? AND outside_scope = 0 ORDER BY id", arguments: [record.uuidString]
             ).map { row in
                 RejectedChange(
                     changeSet: UUID(uuidString: row["change_set"]) ?? UUID(), index: row["op_index"], code: row["code"],

@@ -13,7 +13,12 @@ struct RecordMutator {
         if let kind = current?.kind ?? op.kind, let youngPerson = current?.youngPerson ?? op.youngPerson,
             !context.scope.allows(kind, youngPerson)
         {
-            return .rejected(index, op, .forbidden, forbiddenSentence(kind, youngPerson))
+            var refused = MutationResult.rejected(index, op, .forbidden, forbiddenSentence(kind, op, existing: current != nil))
+            // Kept (1.1), but not inside the history of a record the writer never worked on. A former
+            // worker's late edit (after a reallocation) stays in the record's history for the new
+            // worker to carry over.
+            if let current { refused.outsideScope = try !context.wroteBefore(current.id, context.author.user) }
+            return refused
         }
         switch op.op {
         case .create: return create(op, index: index, existing: current)
@@ -36,9 +41,12 @@ struct RecordMutator {
                 "A \(existing.kind.rawValue) record with id \(op.record) already exists (created by \(existing.createdBy)); this create was refused and its values are kept with the refusal."
             )
         }
-        let version = context.allocateVersion()
         let fields = op.createdFields
         let state = op.state ?? kind.schema.lifecycle.defaultInitialState
+        if let (code, why) = context.policy.create(kind: kind, fields: fields.keys, state: state) {
+            return .rejected(index, op, code, why + Self.kept)
+        }
+        let version = context.allocateVersion()
         let record = RecordSnapshot(
             id: op.record, kind: kind, youngPerson: youngPerson, state: state, stateVersion: version, version: version,
             deleted: false, fields: fields, fieldVersions: fields.mapValues { _ in version },
@@ -68,11 +76,11 @@ struct RecordMutator {
                 "Record \(op.record) is a \(record.kind.rawValue) record, which has no field '\(stranger)'; nothing of this edit was applied.")
         }
         let baseFields = op.baseFields ?? [:]
-        if let refusal = ReviewPolicy.edit(record, fields: fields, base: baseFields, by: context.device) {
-            if refusal.code == .notEditable, refusal.message.isEmpty {
-                return try lockedRecordRefusal(op, index: index, record: record, base: base)
-            }
-            return .rejected(index, op, refusal.code, refusal.message + " The change is kept on the server as a refused change.")
+        let appendOnly: Set<String>
+        switch context.policy.edit(record, fields: fields.keys) {
+        case .refused(let code, let why): return .rejected(index, op, code, why + Self.kept)
+        case .locked: return try lockedRecordRefusal(op, index: index, record: record, base: base)
+        case .allowed(let fields): appendOnly = fields
         }
         var changed: [String: JSONValue] = [:]
         var parts: [ConflictPart] = []
@@ -81,7 +89,21 @@ struct RecordMutator {
             let mine = fields[name] ?? .null
             let currentValue = record.fields[name] ?? .null
             let kind = schema.fields[name]!.kind
-            switch FieldMerge.merge(field: name, kind: kind, base: baseFields[name] ?? .null, mine: mine, current: currentValue) {
+            if appendOnly.contains(name) {
+                // Checked against the server's list, never the device's base (an append-only list is not merged).
+                switch AppendOnlyList.append(current: currentValue, mine: mine, base: baseFields[name] ?? .null) {
+                case .unchanged: continue
+                case .appended(let value): changed[name] = value
+                case .refused:
+                    return .rejected(
+                        index, op, .notEditable,
+                        "A \(record.state) \(record.kind.rawValue) record takes new \(name) only; the ones it holds are never changed or removed.\(Self.kept)")
+                }
+                continue
+            }
+            switch FieldMerge.merge(
+                field: name, kind: kind, base: baseFields[name] ?? .null, mine: mine, current: currentValue, budget: context.budget)
+            {
             case .unchanged:
                 continue
             case .set(let value, let wasMerged):
@@ -97,17 +119,21 @@ struct RecordMutator {
                 verdict: OperationVerdict(index: index, record: op.record, outcome: .applied, version: record.version),
                 record: nil, history: nil)
         }
-        let version = context.allocateVersion()
-        for (name, value) in changed {
-            if value.isNull { record.fields.removeValue(forKey: name) } else { record.fields[name] = value }
-            record.fieldVersions[name] = version
-        }
         let opened = parts.map { part in
             Conflict(
                 id: UUID(), record: record.id, field: part.path, base: part.base, current: part.current, held: part.held,
                 heldBy: context.author, openedAt: context.author.receivedAt)
         }
-        record.conflicts += opened
+        let superseded: [Conflict]
+        switch admit(opened, into: &record) {
+        case .refused(let code, let why): return .rejected(index, op, code, why)
+        case .admitted(let replaced): superseded = replaced
+        }
+        let version = context.allocateVersion()
+        for (name, value) in changed {
+            if value.isNull { record.fields.removeValue(forKey: name) } else { record.fields[name] = value }
+            record.fieldVersions[name] = version
+        }
         touch(&record, version)
         let outcome: Outcome = opened.isEmpty ? (merged ? .merged : .applied) : .conflict
         return MutationResult(
@@ -119,7 +145,7 @@ struct RecordMutator {
             history: history(
                 version, op, outcome,
                 HistoryChanges(fields: changed.isEmpty ? nil : changed, conflictsOpened: opened.isEmpty ? nil : opened.map(\.id))),
-            openedConflicts: opened)
+            openedConflicts: opened, supersededConflicts: superseded)
     }
 
     /// An edit reaching a deleted record: if the delete came from someone else after the edit's
@@ -131,12 +157,20 @@ struct RecordMutator {
                 index, op, .recordDeleted,
                 "Record \(op.record) was deleted before this edit was made; the edit is kept with this refusal.")
         }
+        // The edit would be written if the record were restored: it must be one this user may make.
+        if case .refused(let code, let why) = context.policy.edit(record, fields: (op.fields ?? [:]).keys) {
+            return .rejected(index, op, code, why + Self.kept)
+        }
         var record = record
-        let version = context.allocateVersion()
         let conflict = Conflict(
             id: UUID(), record: record.id, field: ConflictResolver.recordPath, base: .null, current: .null,
             held: .object(op.fields ?? [:]), heldBy: context.author, openedAt: context.author.receivedAt)
-        record.conflicts.append(conflict)
+        let superseded: [Conflict]
+        switch admit([conflict], into: &record) {
+        case .refused(let code, let why): return .rejected(index, op, code, why)
+        case .admitted(let replaced): superseded = replaced
+        }
+        let version = context.allocateVersion()
         touch(&record, version)
         return MutationResult(
             verdict: OperationVerdict(
@@ -145,7 +179,7 @@ struct RecordMutator {
                 conflicts: [conflict.id]),
             record: record,
             history: history(version, op, .conflict, HistoryChanges(conflictsOpened: [conflict.id])),
-            openedConflicts: [conflict])
+            openedConflicts: [conflict], supersededConflicts: superseded)
     }
 
     /// Contract 4.7: a record that has left its editable states is not changed by an edit.
@@ -182,8 +216,8 @@ struct RecordMutator {
                 index, op, .transitionNotAllowed,
                 "A \(record.state) \(record.kind.rawValue) record can move to \(options), not \(to).")
         }
-        if let refusal = ReviewPolicy.transition(record, to: to, by: context.device) {
-            return .rejected(index, op, refusal.code, refusal.message)
+        if let (code, why) = try context.policy.move(record, to: to) {
+            return .rejected(index, op, code, why)
         }
         if to.hasPrefix("RETURNED"), (op.reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             return .rejected(index, op, .transitionCheckFailed, "Returning a record needs a reason the author can act on.")
@@ -221,20 +255,20 @@ struct RecordMutator {
                 verdict: OperationVerdict(index: index, record: op.record, outcome: .applied, version: record.version), record: nil,
                 history: nil)
         }
-        let lifecycle = record.kind.schema.lifecycle
-        guard lifecycle.deletableStates.contains(record.state) else {
-            return .rejected(
-                index, op, .notEditable,
-                "A \(record.state) \(record.kind.rawValue) record cannot be deleted; only \(lifecycle.deletableStates.sorted().joined(separator: " or ")) records can be discarded."
-            )
+        if let (code, why) = context.policy.discard(record) {
+            return .rejected(index, op, code, why)
         }
-        let version = context.allocateVersion()
         if try context.changedByOthersSince(record.id, op.base ?? 0) != nil {
             // A delete that meets edits it never saw: the record stays, the delete is held (1.4).
             let conflict = Conflict(
                 id: UUID(), record: record.id, field: ConflictResolver.recordPath, base: .null,
                 current: .object(record.fields), held: .null, heldBy: context.author, openedAt: context.author.receivedAt)
-            record.conflicts.append(conflict)
+            let superseded: [Conflict]
+            switch admit([conflict], into: &record) {
+            case .refused(let code, let why): return .rejected(index, op, code, why)
+            case .admitted(let replaced): superseded = replaced
+            }
+            let version = context.allocateVersion()
             touch(&record, version)
             return MutationResult(
                 verdict: OperationVerdict(
@@ -242,8 +276,9 @@ struct RecordMutator {
                     message: "Someone edited this record after the version you deleted; it was kept and your delete is held in conflict \(conflict.id).",
                     conflicts: [conflict.id]),
                 record: record, history: history(version, op, .conflict, HistoryChanges(conflictsOpened: [conflict.id])),
-                openedConflicts: [conflict])
+                openedConflicts: [conflict], supersededConflicts: superseded)
         }
+        let version = context.allocateVersion()
         record.deleted = true
         touch(&record, version)
         return MutationResult(
@@ -253,13 +288,58 @@ struct RecordMutator {
 
     // MARK: helpers
 
-    /// Contract 5.2: a write outside the user's scope is a verdict, kept, never a silent drop.
-    func forbiddenSentence(_ kind: RecordKind, _ youngPerson: UUID) -> String {
+    /// Contract 5.2: a write outside the user's scope is a verdict, kept, never a silent drop. The
+    /// sentence names only what the device sent: never the young person of a record it may not see.
+    func forbiddenSentence(_ kind: RecordKind, _ op: ChangeOperation, existing: Bool) -> String {
         let role = context.device.role
         if !context.scope.kinds.contains(kind) {
             return "Your role (\(role)) may not write \(kind.rawValue) records. The change is kept on the server as a refused change."
         }
-        return "Young person \(youngPerson.uuidString.lowercased()) is not on your caseload (or has moved to another worker), so this change was refused. It is kept on the server; ask your team manager to carry it over."
+        if !existing, op.op == .create, let youngPerson = op.youngPerson {
+            return "Young person \(UUIDText.lowercase(youngPerson)) is not on your caseload (or has moved to another worker), so this change was refused. It is kept on the server; ask your team manager to carry it over."
+        }
+        return "Record \(UUIDText.lowercase(op.record)) is not on your caseload (or its young person has moved to another worker), so this change was refused. It is kept on the server; ask your team manager to carry it over."
+    }
+
+    static let kept = " The change is kept on the server as a refused change."
+
+    enum Admission {
+        /// The new conflicts fit; these older ones from the same author on the same paths are replaced.
+        case admitted(superseded: [Conflict])
+        case refused(RejectionCode, String)
+    }
+
+    /// Adds new conflicts to the record within ``StorageLimits``: an author's newer held value on a
+    /// path replaces their older open one (which stays, superseded, in the record's history); past
+    /// the limits the operation is refused, with nothing changed.
+    func admit(_ opened: [Conflict], into record: inout RecordSnapshot) -> Admission {
+        guard !opened.isEmpty else { return .admitted(superseded: []) }
+        let replacing = Set(opened.map { ReplacementKey(path: $0.field, user: $0.heldBy.user) })
+        let superseded = record.conflicts.filter { replacing.contains(ReplacementKey(path: $0.field, user: $0.heldBy.user)) }
+        let kept = record.conflicts.filter { !replacing.contains(ReplacementKey(path: $0.field, user: $0.heldBy.user)) }
+        if kept.count + opened.count > StorageLimits.maxOpenConflictsPerRecord {
+            return .refused(
+                .tooManyConflicts,
+                "Record \(UUIDText.lowercase(record.id)) already has \(kept.count) open conflicts, the most a record may hold; resolve some (fieldsync conflicts) and send this change again. It is kept on the server as a refused change.")
+        }
+        let newBytes = context.conflictSizes.total(opened)
+        context.budget.charge(newBytes / 16)
+        if context.conflictSizes.total(kept) + newBytes > StorageLimits.maxOpenConflictBytesPerRecord {
+            return .refused(
+                .recordTooLarge,
+                "The open conflicts of record \(UUIDText.lowercase(record.id)) would hold more than \(StorageLimits.maxOpenConflictBytesPerRecord / 1_048_576) MiB; resolve them (fieldsync conflicts) and send this change again. It is kept on the server as a refused change.")
+        }
+        record.conflicts = kept + opened
+        return .admitted(superseded: superseded.map { old in
+            var old = old
+            old.status = "superseded"
+            return old
+        })
+    }
+
+    private struct ReplacementKey: Hashable {
+        let path: String
+        let user: String
     }
 
     func touch(_ record: inout RecordSnapshot, _ version: Int64) {
