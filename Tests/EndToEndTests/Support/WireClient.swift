@@ -33,8 +33,10 @@ struct WireClient: Sendable {
     }
 
     /// Enrols with a code from the admin CLI and returns a client holding the token.
-    static func enrolled(_ world: TestWorld, user: String, allocate: Bool = true) async throws -> WireClient {
-        try world.addUser(user)
+    static func enrolled(
+        _ world: TestWorld, user: String, role: String = "PA", team: String = "north", allocate: Bool = true
+    ) async throws -> WireClient {
+        try world.addUser(user, role: role, team: team)
         if allocate { try world.allocate(world.youngPerson, to: user, role: "co") }
         let code = try world.enrolmentCode(for: user)
         let client = WireClient(server: world.server.url)

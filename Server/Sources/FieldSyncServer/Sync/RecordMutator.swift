@@ -310,8 +310,8 @@ struct RecordMutator {
     }
 
     /// Adds new conflicts to the record within ``StorageLimits``: an author's newer held value on a
-    /// path replaces their older open one (which stays, superseded, in the record's history); past
-    /// the limits the operation is refused, with nothing changed.
+    /// path replaces their older open one (which stays, superseded, in the record's history, with
+    /// its held value); past the limits the operation is refused, with nothing changed.
     func admit(_ opened: [Conflict], into record: inout RecordSnapshot) -> Admission {
         guard !opened.isEmpty else { return .admitted(superseded: []) }
         let replacing = Set(opened.map { ReplacementKey(path: $0.field, user: $0.heldBy.user) })
@@ -331,8 +331,12 @@ struct RecordMutator {
         }
         record.conflicts = kept + opened
         return .admitted(superseded: superseded.map { old in
+            // The held value and its author stay; the server's value it met is not copied again
+            // (it is in the record's history at the version the conflict opened), so a stream of
+            // superseded conflicts on a large field costs what the device sent, not the field's size.
             var old = old
             old.status = "superseded"
+            old.current = .null
             return old
         })
     }
