@@ -13,7 +13,9 @@ into an empty device store (pull, seal and store every record), and the CLI's pe
 
 Usage: scripts/bench_export.py [--bin DIR] [--sizes 10000,100000] [--format csv] [--action export|sync]
 """
-import argparse, json, os, re, resource, shutil, signal, sqlite3, subprocess, sys, tempfile, time, uuid
+import argparse, json, os, resource, shutil, sqlite3, subprocess, sys, tempfile, time, uuid
+
+import server_process
 
 def run(cmd, **kw):
     return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
@@ -89,17 +91,8 @@ def one(bin_dir, n, fmt, action="export"):
         t = time.time()
         bulk_load(os.path.join(data, "fieldsync.sqlite"), n, yp)
         load_s = time.time() - t
-        log = open(os.path.join(root, "server.log"), "w")
-        proc = subprocess.Popen([server, "serve", "--data", data, "--port", "0", "--log-level", "warning"], stdout=log, stderr=log)
-        url = None
-        for _ in range(300):
-            m = re.search(r"http://127\.0\.0\.1:\d+", open(os.path.join(root, "server.log")).read())
-            if m:
-                url = m.group(0)
-                break
-            time.sleep(0.05)
-        if not url:
-            raise SystemExit("server did not start")
+        proc, port = server_process.start(server, data, root)
+        url = f"http://127.0.0.1:{port}"
         env = dict(os.environ, FIELDSYNC_KEY_DIR=os.path.join(root, "keys"))
         store = ["--store", os.path.join(root, "maria.sqlite")]
         run([client, "enrol", "--server", url, "--code", code] + store, env=env)
@@ -127,12 +120,7 @@ def one(bin_dir, n, fmt, action="export"):
             "cli_peak_rss_mib": round(max(child_max, before) / 1024, 1),
         }
     finally:
-        if proc:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        server_process.stop(proc)
         shutil.rmtree(root, ignore_errors=True)
 
 def main():

@@ -12,7 +12,9 @@ slowest pull that overlapped it. Prints the median with min and max over the run
 
 Usage: scripts/bench_worst_case.py [--bin .build-release/release] [--runs 5]
 """
-import argparse, http.client, json, os, re, shutil, signal, statistics, subprocess, tempfile, threading, time, uuid
+import argparse, http.client, json, os, shutil, statistics, subprocess, tempfile, threading, time, uuid
+
+import server_process
 
 MAX_BODY = 4 * 1024 * 1024
 
@@ -62,18 +64,7 @@ def main():
             run(admin + ["user", "add", "--name", name, "--role", "PA", "--team", "north"])
             run(admin + ["allocate", "--young-person", yp, "--user", name, "--role", role])
         codes = {n: json.loads(run(admin + ["device", "enrol", "--user", n, "--json"]).stdout)["code"] for n in ["priya", "pat"]}
-        log_path = os.path.join(root, "server.log")
-        log = open(log_path, "w")
-        proc = subprocess.Popen([server, "serve", "--data", data, "--port", "0", "--log-level", "warning"], stdout=log, stderr=log)
-        port = None
-        for _ in range(300):
-            m = re.search(r"http://127\.0\.0\.1:(\d+)", open(log_path).read())
-            if m:
-                port = int(m.group(1))
-                break
-            time.sleep(0.05)
-        if not port:
-            raise SystemExit("server did not start")
+        proc, port = server_process.start(server, data, root)
         devices = {}
         for name, code in codes.items():
             answer = Wire(port).call("POST", "/v1/enrol", json.dumps({"code": code, "deviceName": name}).encode())
@@ -124,12 +115,7 @@ def main():
             values = [x[key] for x in results]
             print(f"{key}: median {statistics.median(values)} (min {min(values)}, max {max(values)}) over {len(values)} runs")
     finally:
-        if proc:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        server_process.stop(proc)
         shutil.rmtree(root, ignore_errors=True)
 
 
