@@ -20,7 +20,9 @@ struct BadInputTests {
         #expect(health.status == 200, sourceLocation: sourceLocation)
     }
 
-    func createBody(fields: String = #"{"kind":"CLA_STATUTORY"}"#, sequence: String = "1", youngPerson: UUID = UUID()) -> Data {
+    /// A create for `youngPerson`: give the world's young person, whom the reader may see, so that
+    /// "nothing stored" would catch a refused body that was stored all the same.
+    func createBody(fields: String = #"{"kind":"CLA_STATUTORY"}"#, sequence: String = "1", youngPerson: UUID) -> Data {
         Data(
             """
             {"id":"\(UUID().uuidString)","deviceSequence":\(sequence),"madeAt":"2026-11-22T10:00:00Z",
@@ -33,31 +35,32 @@ struct BadInputTests {
         let world = try TestWorld(serverArguments: ["--max-body-bytes", "65536"])
         let wire = try await WireClient.enrolled(world, user: "alice")
         let reader = try await WireClient.enrolled(world, user: "reader")
+        let yp = world.youngPerson  // the reader's: whatever were stored for it, the reader would pull
 
         try await expectRefused(wire, body: Data("{\"id\": ".utf8), status: 400, code: "malformed_json", reader: reader)
-        try await expectRefused(wire, body: createBody(sequence: "\"one\""), status: 400, code: "wrong_type", reader: reader)
-        try await expectRefused(wire, body: createBody(fields: #"{"favouriteColour":"blue"}"#), status: 400, code: "unknown_field", reader: reader)
-        try await expectRefused(wire, body: createBody(fields: #"{"childSeen":"perhaps"}"#), status: 400, code: "wrong_type", reader: reader)
-        try await expectRefused(wire, body: createBody(fields: #"{"contactMode":"CARRIER_PIGEON"}"#), status: 400, code: "invalid_value", reader: reader)
-        try await expectRefused(wire, body: createBody(fields: #"{"nextVisitDue":"2026-02-30"}"#), status: 400, code: "invalid_value", reader: reader)
+        try await expectRefused(wire, body: createBody(sequence: "\"one\"", youngPerson: yp), status: 400, code: "wrong_type", reader: reader)
+        try await expectRefused(wire, body: createBody(fields: #"{"favouriteColour":"blue"}"#, youngPerson: yp), status: 400, code: "unknown_field", reader: reader)
+        try await expectRefused(wire, body: createBody(fields: #"{"childSeen":"perhaps"}"#, youngPerson: yp), status: 400, code: "wrong_type", reader: reader)
+        try await expectRefused(wire, body: createBody(fields: #"{"contactMode":"CARRIER_PIGEON"}"#, youngPerson: yp), status: 400, code: "invalid_value", reader: reader)
+        try await expectRefused(wire, body: createBody(fields: #"{"nextVisitDue":"2026-02-30"}"#, youngPerson: yp), status: 400, code: "invalid_value", reader: reader)
         let huge = String(repeating: "x", count: 90_000)
-        try await expectRefused(wire, body: createBody(fields: "{\"childViews\":\"\(huge)\"}"), status: 413, code: "body_too_large", reader: reader)
+        try await expectRefused(wire, body: createBody(fields: "{\"childViews\":\"\(huge)\"}", youngPerson: yp), status: 413, code: "body_too_large", reader: reader)
 
         var forged = wire
         forged.token = "forged-token"
-        try await expectRefused(forged, body: createBody(), status: 401, code: "unauthenticated", reader: reader)
+        try await expectRefused(forged, body: createBody(youngPerson: yp), status: 401, code: "unauthenticated", reader: reader)
         var anonymous = wire
         anonymous.token = nil
-        try await expectRefused(anonymous, body: createBody(), status: 401, code: "unauthenticated", reader: reader)
+        try await expectRefused(anonymous, body: createBody(youngPerson: yp), status: 401, code: "unauthenticated", reader: reader)
 
         var future = wire
         future.protocolVersion = "99"
-        let answer = try await future.send("POST", "/v1/changesets", body: createBody())
+        let answer = try await future.send("POST", "/v1/changesets", body: createBody(youngPerson: yp))
         #expect(answer.status == 400)
         #expect(answer.error?.code == "unsupported_protocol_version")
         #expect(answer.error?.supportedVersions == WireProtocol.supportedVersions)
         #expect(answer.error?.message.contains("1") == true)
-        try await expectRefused(future, body: createBody(), status: 400, code: "unsupported_protocol_version", reader: reader)
+        try await expectRefused(future, body: createBody(youngPerson: yp), status: 400, code: "unsupported_protocol_version", reader: reader)
 
         let badCursor = try await wire.send("GET", "/v1/changes?after=nonsense")
         #expect(badCursor.status == 400 && badCursor.error?.code == "bad_cursor")
@@ -65,7 +68,7 @@ struct BadInputTests {
         #expect(unknown.status == 404 && unknown.error?.code == "not_found")
 
         // After all that, a good change set still goes through.
-        let good = try await wire.send("POST", "/v1/changesets", body: createBody(youngPerson: world.youngPerson))
+        let good = try await wire.send("POST", "/v1/changesets", body: createBody(youngPerson: yp))
         #expect(good.status == 200, "\(good.text)")
         #expect(try JSONDecoder().decode(ChangeSetResult.self, from: good.body).verdicts.first?.outcome == .applied)
         #expect(try await reader.pullAll().count == 1)

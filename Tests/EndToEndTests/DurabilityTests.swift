@@ -50,38 +50,48 @@ struct DurabilityTests {
     }
 
     @Test("A device killed mid-sync sends the rest of its edits on the next sync, each once")
-    func deviceKilledMidSync() throws {
+    func deviceKilledMidSync() async throws {
         let world = try TestWorld()
         let alice = try world.device("alice")
         let bob = try world.device("bob")
+        let watcher = try await WireClient.enrolled(world, user: "bob", allocate: false)
         var ids: [UUID] = []
-        for n in 0..<40 { ids.append(try alice.newVisit(["purpose=Visit \(n)"])) }
+        for n in 0..<60 { ids.append(try alice.newVisit(["purpose=Visit \(n)"])) }
 
+        // Kill the sync once the server holds some but not all of the edits: watch the feed.
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Binaries.client)
         process.arguments = ["sync", "--store", alice.store]
+        process.environment = ProcessInfo.processInfo.environment.merging(["FIELDSYNC_KEY_DIR": world.keyDirectory]) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        usleep(150_000)
+        var onServer = 0
+        for _ in 0..<2_000 where process.isRunning {
+            onServer = try await watcher.pullAll().count
+            if onServer > 0 { break }
+            usleep(2_000)
+        }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
+        let heldAtKill = try await watcher.pullAll().count
+        try #require(process.terminationReason == .uncaughtSignal, "the sync finished before it could be killed; make more edits")
+        #expect(onServer > 0 && heldAtKill < ids.count, "killed mid-sync: \(heldAtKill) of \(ids.count) on the server")
 
         let unsentAfterKill = try alice.status().unsent
-        #expect(unsentAfterKill <= 40)
+        #expect(unsentAfterKill > 0 && unsentAfterKill >= ids.count - heldAtKill, "every edit not on the server is still queued")
         let resumed = try alice.sync()
         #expect(resumed.unsent == 0)
         #expect(resumed.refused == 0)
         try bob.sync()
         let received = Set(try bob.list().map(\.snapshot.id))
         #expect(received == Set(ids))
-        for id in ids.prefix(3) {
+        for id in ids {
             let history = try bob.json(HistoryView.self, ["history", id.uuidString])
             #expect(history.versions.count == 1, "each create applied exactly once")
         }
     }
 }
-
 struct HistoryView: Decodable {
     struct Version: Decodable {
         let version: Int64

@@ -94,7 +94,11 @@ struct ConvergencePropertyTests {
         for (key, count) in applied {
             #expect(count == 1, "seed \(seed): change set/record \(key) applied \(count) times")
         }
-        // (b) Every value written is in the record's history, a conflict or a rejected change.
+        // (b) Every record written reached the server (these devices' creates are never refused),
+        // and every value written is in the record's history, a conflict or a rejected change.
+        for record in Set(ledger.map(\.record)) {
+            #expect(serverRecords[record] != nil, "seed \(seed): record \(record) was written but never reached the server")
+        }
         for written in ledger where serverRecords[written.record] != nil {
             #expect(
                 Self.found(written, in: evidence[written.record] ?? [], conflicts: conflicts[written.record] ?? []),
