@@ -38,7 +38,7 @@ enum AdminArgumentOrder {
         while let first = rest.first, first.hasPrefix("--") {
             if first == "--json" || first.contains("=") {
                 early.append(rest.removeFirst())
-            } else if first == "--data", rest.count >= 2 {
+            } else if first == "--data" || first == "--audit-key-file", rest.count >= 2 {
                 early.append(contentsOf: rest.prefix(2))
                 rest.removeFirst(2)
             } else {
@@ -67,6 +67,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
+    @Option(help: "The audit key file, made 0600 if missing (default: $FIELDSYNC_AUDIT_KEY_FILE, else audit.key in the data folder).")
+    var auditKeyFile: String?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535.") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024.") }
@@ -78,7 +81,9 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "fieldsync-server")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let configuration = ServerConfiguration(dataDirectory: data, host: host, port: port, maxBodyBytes: maxBodyBytes)
+        var options = ServerConfiguration(dataDirectory: data, host: host, port: port, maxBodyBytes: maxBodyBytes)
+        options.auditKeyFile = auditKeyFile
+        let configuration = options
         let app = try FieldSyncServer.makeApplication(configuration: configuration, logger: logger) { port in
             // Written unbuffered: tests and scripts wait for this line to learn the port.
             FileHandle.standardOutput.write(
