@@ -70,8 +70,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The audit key file, made 0600 if missing (default: $FIELDSYNC_AUDIT_KEY_FILE, else audit.key in the data folder).")
     var auditKeyFile: String?
 
+    @Option(help: "Log an audit anchor (entry count and newest hash) at start and every this many seconds; 0 never.")
+    var auditAnchorIntervalSeconds = 3600
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535.") }
+        guard auditAnchorIntervalSeconds >= 0 else { throw ValidationError("--audit-anchor-interval-seconds must be 0 or more.") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024.") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
@@ -83,6 +87,7 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         var options = ServerConfiguration(dataDirectory: data, host: host, port: port, maxBodyBytes: maxBodyBytes)
         options.auditKeyFile = auditKeyFile
+        options.auditAnchorInterval = auditAnchorIntervalSeconds == 0 ? nil : .seconds(auditAnchorIntervalSeconds)
         let configuration = options
         let app = try FieldSyncServer.makeApplication(configuration: configuration, logger: logger) { port in
             // Written unbuffered: tests and scripts wait for this line to learn the port.

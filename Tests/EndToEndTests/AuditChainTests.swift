@@ -155,6 +155,22 @@ struct AuditChainTests {
         #expect(moved.succeeded && moved.stdout.contains("intact"), "\(moved.stdout)\(moved.stderr)")
     }
 
+    @Test("The server logs an anchor when it starts, which --verify --anchor takes as a file")
+    func serverLogsAnchors() throws {
+        let world = try TestWorld(startServer: false)
+        try world.server.start(extraArguments: ["--log-level", "notice"])
+        let line = try #require(world.server.log.split(separator: "\n").first { $0.contains("audit anchor {") })
+        let json = try #require(line.range(of: "{").map { line[$0.lowerBound...] })
+        let anchor = world.root.appendingPathComponent("logged-anchor.json").path
+        try Data(json.utf8).write(to: URL(fileURLWithPath: anchor))
+        _ = try world.device("alice")
+        let verified = try world.admin(["audit", "--verify", "--anchor", anchor])
+        #expect(verified.succeeded && verified.stdout.contains("agrees with the anchor"), "\(verified.stdout)")
+        world.server.stop()
+        _ = try Self.tamper(world, "truncate", "100")
+        #expect(try world.admin(["audit", "--verify", "--anchor", anchor]).status == 1)
+    }
+
     @Test("--audit-key-file keeps the key away from the data folder")
     func keyOutsideTheDataFolder() throws {
         let world = try TestWorld(startServer: false)

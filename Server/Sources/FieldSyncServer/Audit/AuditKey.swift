@@ -2,6 +2,7 @@ import Crypto
 import FieldSyncProtocol
 import Foundation
 import GRDB
+import GRDBSQLite
 import Synchronization
 
 /// The secret the audit chain is keyed with (HMAC-SHA256), and the first entry it keys.
@@ -36,7 +37,9 @@ final class AuditKey: Sendable {
 
 /// The audit key each open database connection uses, so ``AuditLog/row(_:at:head:in:)`` finds it
 /// from the `Database` alone (its call sites pass nothing more). A connection is registered by
-/// `prepareDatabase` before its first use, so a recycled connection address is always re-registered.
+/// `prepareDatabase` before its first use, so a recycled connection address is always
+/// re-registered. A connection opened some other way (its own queue on the same file) finds the
+/// key by the database file's path.
 enum AuditKeyring {
     /// One database's key, filled once it is loaded or made (after the pool opens).
     final class Holder: Sendable {
@@ -45,14 +48,32 @@ enum AuditKeyring {
         func set(_ key: AuditKey?) { state.withLock { $0 = key } }
     }
 
-    private static let connections = Mutex<[ObjectIdentifier: Holder]>([:])
+    private struct Registry {
+        var connections: [ObjectIdentifier: Holder] = [:]
+        var files: [String: Holder] = [:]
+    }
+
+    private static let registry = Mutex(Registry())
 
     static func register(_ db: Database, _ holder: Holder) {
-        connections.withLock { $0[ObjectIdentifier(db)] = holder }
+        let file = fileName(db)
+        registry.withLock {
+            $0.connections[ObjectIdentifier(db)] = holder
+            if let file { $0.files[file] = holder }
+        }
     }
 
     static func key(for db: Database) -> AuditKey? {
-        connections.withLock { $0[ObjectIdentifier(db)] }?.key
+        if let holder = registry.withLock({ $0.connections[ObjectIdentifier(db)] }) { return holder.key }
+        guard let file = fileName(db) else { return nil }
+        return registry.withLock { $0.files[file] }?.key
+    }
+
+    /// The main database file's absolute path, as SQLite names it.
+    private static func fileName(_ db: Database) -> String? {
+        guard let name = sqlite3_db_filename(db.sqliteConnection, "main") else { return nil }
+        let path = String(cString: name)
+        return path.isEmpty ? nil : URL(fileURLWithPath: path).resolvingSymlinksInPath().path
     }
 }
 

@@ -111,6 +111,13 @@ enum AuditLog {
             hash: row["hash"])
     }
 
+    /// Walks the whole chain with this connection's audit key; returns the first entry that does
+    /// not fit, with why. (``walk(in:key:keyFile:anchoredAt:)`` says more.)
+    static func verify(in db: Database) throws -> (checked: Int, broken: (id: Int64, reason: String)?) {
+        let walk = try walk(in: db, key: AuditKeyring.key(for: db), keyFile: "of this database")
+        return (walk.checked, walk.broken)
+    }
+
     /// What a walk of the chain found.
     struct Walk {
         /// Entries that check out, from the first.

@@ -14,6 +14,8 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// The audit key file; nil for `$FIELDSYNC_AUDIT_KEY_FILE`, else `audit.key` in the data folder.
     public var auditKeyFile: String?
+    /// How often the server logs an audit anchor (and once at start); nil never.
+    public var auditAnchorInterval: Duration? = .seconds(3600)
 
     public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 8787, maxBodyBytes: Int = WireProtocol.defaultMaxBodyBytes) {
         self.dataDirectory = dataDirectory
@@ -44,7 +46,7 @@ public enum FieldSyncServer {
             router: router,
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "fieldsync-server"),
-            services: [checkpointer],
+            services: [checkpointer] + (configuration.auditAnchorInterval.map { [AuditAnchorLog(database: database, logger: logger, interval: $0)] } ?? []),
             onServerRunning: { channel in
                 await onRunning(channel.localAddress?.port ?? configuration.port)
             },
