@@ -17,11 +17,15 @@ final class AuditKey: Sendable {
     /// A short public fingerprint of the key (not the key): names it in messages and anchors.
     let fingerprint: String
     private let bytes: [UInt8]
+    /// An HMAC with the key already taken in: each entry copies it (value semantics; the hash
+    /// state underneath is copied on write) rather than set the key up again.
+    nonisolated(unsafe) private let keyed: HMAC<SHA256>
 
     init(bytes: [UInt8], keyedFrom: Int64) {
         self.bytes = bytes
         self.keyedFrom = keyedFrom
         fingerprint = Hex.string(SHA256.hash(data: Data("fieldsync-audit-key|".utf8) + bytes).prefix(8))
+        keyed = HMAC<SHA256>(key: SymmetricKey(data: bytes))
     }
 
     static func generate(keyedFrom: Int64) -> AuditKey {
@@ -31,7 +35,9 @@ final class AuditKey: Sendable {
     var base64: String { Data(bytes).base64EncodedString() }
 
     func mac(_ text: [UInt8]) -> String {
-        Hex.string(HMAC<SHA256>.authenticationCode(for: text, using: SymmetricKey(data: bytes)))
+        var hmac = keyed
+        hmac.update(data: text)
+        return Hex.string(hmac.finalize())
     }
 }
 
