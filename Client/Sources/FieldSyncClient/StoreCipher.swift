@@ -109,10 +109,23 @@ public struct StoreKeyFile: Sendable {
             throw ClientError("storage_error", "Cannot create the key folder for \(path): \(error.localizedDescription)")
         }
         Self.tighten(folder, to: 0o700)
-        guard fm.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw ClientError("storage_error", "Cannot write the store key at \(path).")
+        // Written under a private temporary name, then linked into place, which never replaces:
+        // if another process made the key meanwhile, that key is the one.
+        let temporary = path + ".new-\(getpid())"
+        unlink(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw ClientError("storage_error", "Cannot write the store key at \(path): \(String(cString: strerror(errno))).") }
+        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd)
+        close(fd)
+        defer { unlink(temporary) }
+        guard written == data.count, synced == 0 else {
+            throw ClientError("storage_error", "Cannot write the store key at \(path): \(String(cString: strerror(errno))).")
         }
-        Self.tighten(path, to: 0o600)
+        if link(temporary, path) != 0 {
+            if errno == EEXIST { return try load() }
+            throw ClientError("storage_error", "Cannot write the store key at \(path): \(String(cString: strerror(errno))).")
+        }
         return key
     }
 

@@ -8,6 +8,10 @@ import GRDB
 /// it, and the store is left as it was.
 enum StoreResealing {
     static func reseal(_ db: Database, cipher: StoreCipher, store: String) throws {
+        // Another process may have re-sealed it while this one waited for the lock.
+        if try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [SettingKey.sealScheme]) == LocalStore.sealScheme {
+            return
+        }
         for key in [SettingKey.keyCheck, SettingKey.token] {
             guard let text = try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key]),
                 let sealed = Data(base64Encoded: text)
