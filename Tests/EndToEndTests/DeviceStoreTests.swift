@@ -61,6 +61,13 @@ struct DeviceStoreTests {
         #expect(!FileManager.default.fileExists(atPath: keyFile), "no new key was written")
         let text = try alice.run(["show", id.uuidString])
         #expect(text.status == 1 && text.stderr.contains("[store_key_missing]"))
+        // Another key in its place: refused as the wrong key, and that key is left alone.
+        let wrong = Data((0..<32).map { _ in UInt8.random(in: 0...255) })
+        try wrong.write(to: URL(fileURLWithPath: keyFile))
+        let mismatched = try alice.run(["status", "--json"])
+        #expect(mismatched.status == 1 && Self.error(mismatched)?.code == "store_key_mismatch", "\(mismatched.stdout)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: keyFile)) == wrong)
+        try FileManager.default.removeItem(atPath: keyFile)
         // The key back: everything is there, still unsent.
         try FileManager.default.moveItem(atPath: keyFile + ".aside", toPath: keyFile)
         #expect(try alice.status().unsent == 1)

@@ -62,13 +62,28 @@ final class LocalStore: Sendable {
             throw ClientError(
                 "store_key_missing",
                 """
-                The local store at \(path) holds records or unsent edits, but its key file \(keyFile.path) is missing, so they \
+                The local store at \(path) holds sealed data (its enrolment, records or unsent edits), but its key file \(keyFile.path) is missing, so it \
                 cannot be read. Nothing was changed. Restore the key file (or set FIELDSYNC_KEY_DIR to the folder that has it). \
                 If the key is lost, so is what the store holds: move the store aside and enrol again.
                 """)
         }
         let cipher = StoreCipher(key: key)
         self.cipher = cipher
+        // Every refusal comes before anything is written to the file.
+        let check = contents.keyCheck.flatMap { Data(base64Encoded: $0) }
+        if let check {
+            let opened = contents.sealScheme == Self.sealScheme
+                ? try? cipher.open(check, for: .setting(SettingKey.keyCheck)) : try? cipher.openUnbound(check)
+            guard opened == Self.keyCheck else {
+                throw ClientError(
+                    "store_key_mismatch",
+                    "The local store at \(path) cannot be read with the key at \(keyFile.path): the key belongs to another store. Nothing was changed.")
+            }
+        } else if contents.holdsSealedValues {
+            throw ClientError(
+                "store_damaged",
+                "The local store at \(path) holds sealed values but no key check: it was altered or damaged. Nothing was changed. Restore it from a backup, or move it aside and enrol again.")
+        }
         do {
             try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
             try Self.migrator.migrate(queue)
@@ -77,27 +92,14 @@ final class LocalStore: Sendable {
         }
         self.queue = queue
         StoreFileCheck.tightenFiles(path)
-        let mismatch = ClientError(
-            "store_key_mismatch",
-            "The local store at \(path) cannot be read with the key at \(keyFile.path): the key belongs to another store. Nothing was changed.")
-        guard let check = contents.keyCheck.flatMap({ Data(base64Encoded: $0) }) else {
-            if contents.holdsSealedValues {
-                throw ClientError(
-                    "store_damaged",
-                    "The local store at \(path) holds sealed values but no key check: it was altered or damaged. Nothing was changed. Restore it from a backup, or move it aside and enrol again.")
-            }
+        if check == nil {
             // An erased store (retired or revoked): it starts again with its new key.
             let sealed = try cipher.seal(Self.keyCheck, for: .setting(SettingKey.keyCheck))
             try write { db in
                 try setSetting(SettingKey.keyCheck, sealed.base64EncodedString(), in: db)
                 try setSetting(SettingKey.sealScheme, Self.sealScheme, in: db)
             }
-            return
-        }
-        if contents.sealScheme == Self.sealScheme {
-            guard (try? cipher.open(check, for: .setting(SettingKey.keyCheck))) == Self.keyCheck else { throw mismatch }
-        } else {
-            guard (try? cipher.openUnbound(check)) == Self.keyCheck else { throw mismatch }
+        } else if contents.sealScheme != Self.sealScheme {
             try write { db in try StoreResealing.reseal(db, cipher: cipher, store: path) }
         }
     }
