@@ -76,9 +76,10 @@ say "History"
 "$BIN/fieldsync" history "${S[@]}" "$VISIT"
 say "Devices as the admin sees them"
 admin device list
-say "The audit trail for this young person, and its integrity check"
+say "The audit trail for this young person, and its integrity check against an anchor (keep anchors elsewhere)"
 admin audit --young-person "$YP" | tail -5
-admin audit --verify
+admin audit anchor --out "$DEMO/audit-anchor.json"
+admin audit --verify --anchor "$DEMO/audit-anchor.json"
 
 if [ "${KEEP_RUNNING:-0}" = "1" ]; then
   echo; echo "Server still running at $URL (pid $SERVER_PID); stop it with: kill $SERVER_PID"

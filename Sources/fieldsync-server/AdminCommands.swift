@@ -111,19 +111,37 @@ struct Allocations: ParsableCommand {
 
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the audit trail (every write, pull and admin action), or check it has not been altered.")
+        abstract: "Show the audit trail (every write, pull and admin action), or check it has not been altered.",
+        discussion: """
+            The chain is keyed with the audit key (see --audit-key-file). To catch the newest entries being cut off, \
+            take an anchor now and then (audit anchor --out FILE), keep it away from the data folder, and check with \
+            audit --verify --anchor FILE.
+            """,
+        subcommands: [Anchor.self])
     @OptionGroup var options: AdminOptions
     @Option(help: "Only entries about this young person.") var youngPerson: String?
     @Option(help: "Only entries by this user.") var user: String?
     @Flag(help: "Check the hash chain instead: exits 1 if any entry was removed or altered.") var verify = false
+    @Option(help: "With --verify: also compare with this anchor file (from audit anchor), which catches removed newest entries.")
+    var anchor: String?
+
+    func validate() throws {
+        if anchor != nil && !verify { throw ValidationError("--anchor goes with --verify.") }
+    }
 
     func run() throws {
         if verify {
-            let admin = try options.service()
+            let admin = try options.service(createAuditKey: false)
             let result: AuditVerification
-            do { result = try admin.verifyAudit() } catch { throw AdminFailure(error: error, json: options.json) }
-            try options.report({ _ throws(AdminError) in result }) { r in
-                r.intact ? "The audit trail is intact (\(r.checked) entries checked)." : "The audit trail is BROKEN: \(r.reason ?? "") (\(r.checked) entries check out before it)."
+            do {
+                let expected = try anchor.map { path throws(AdminError) in try AuditAnchor.read(from: path) }
+                result = try admin.verifyAudit(anchor: expected)
+            } catch { throw AdminFailure(error: error, json: options.json) }
+            try options.emit(result) { r in
+                let against = r.anchor.map { " and agrees with the anchor of \($0.takenAt) (\($0.entries) entries)" } ?? ""
+                return r.intact
+                    ? "The audit trail is intact (\(r.checked) entries checked\(r.keyed ? "" : "; no audit key, plain SHA-256 only"))\(against)."
+                    : "The audit trail is BROKEN: \(r.reason ?? "") (\(r.checked) entries check out before it)."
             }
             if !result.intact { throw ExitCode(1) }
             return
@@ -132,6 +150,30 @@ struct Audit: ParsableCommand {
             entries.isEmpty ? "No audit entries." : entries.map { e in
                 "\(e.id)\t\(e.at)\t\(e.actor) (\(e.role))\t\(e.device.map { "device \($0.prefix(8))" } ?? "-")\t\(e.action)\t\(e.record ?? "")\t\(e.youngPerson ?? "")\t\(e.detail)"
             }.joined(separator: "\n")
+        }
+    }
+
+    struct Anchor: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write down the audit trail's newest hash and entry count, to keep elsewhere and check with audit --verify --anchor.")
+        @OptionGroup var options: AdminOptions
+        @Option(help: "Write the anchor to this file (default: print it).") var out: String?
+
+        func run() throws {
+            let admin = try options.service()
+            let anchor: AuditAnchor
+            do { anchor = try admin.anchorAudit() } catch { throw AdminFailure(error: error, json: options.json) }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let data = try encoder.encode(anchor)
+            if let out {
+                do { try (data + Data("\n".utf8)).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
+                    throw AdminFailure(error: AdminError("storage_error", "Cannot write the anchor to \(out): \(error.localizedDescription)"), json: options.json)
+                }
+                try options.emit(anchor) { _ in "Anchored the audit trail at entry \(anchor.entries) (\(anchor.head)); wrote \(out). Keep it away from the data folder." }
+            } else {
+                print(String(decoding: data, as: UTF8.self))
+            }
         }
     }
 }
@@ -144,11 +186,28 @@ struct AdminOptions: ParsableArguments {
     @Flag(help: "Print one JSON document instead of text.")
     var json = false
 
-    func service() throws -> AdminService {
+    @Option(help: "The audit key file (default: $FIELDSYNC_AUDIT_KEY_FILE, else audit.key in the data folder).")
+    var auditKeyFile: String?
+
+    func service(createAuditKey: Bool = true) throws -> AdminService {
         do {
-            return AdminService(database: try ServerDatabase.open(dataDirectory: data))
+            return AdminService(
+                database: try ServerDatabase.open(
+                    dataDirectory: data, auditKeyFile: AuditKeyFile.resolve(option: auditKeyFile, dataDirectory: data),
+                    createAuditKey: createAuditKey))
         } catch {
-            throw AdminFailure(error: AdminError("storage_error", error.message), json: json)
+            throw AdminFailure(error: AdminError(error.code, error.message), json: json)
+        }
+    }
+
+    /// Prints a result as text or JSON.
+    func emit<T: Encodable>(_ value: T, text: (T) -> String) throws {
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        } else {
+            print(text(value))
         }
     }
 

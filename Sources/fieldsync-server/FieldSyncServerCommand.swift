@@ -38,7 +38,7 @@ enum AdminArgumentOrder {
         while let first = rest.first, first.hasPrefix("--") {
             if first == "--json" || first.contains("=") {
                 early.append(rest.removeFirst())
-            } else if first == "--data", rest.count >= 2 {
+            } else if first == "--data" || first == "--audit-key-file", rest.count >= 2 {
                 early.append(contentsOf: rest.prefix(2))
                 rest.removeFirst(2)
             } else {
@@ -67,8 +67,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
+    @Option(help: "The audit key file, made 0600 if missing (default: $FIELDSYNC_AUDIT_KEY_FILE, else audit.key in the data folder).")
+    var auditKeyFile: String?
+
+    @Option(help: "Log an audit anchor (entry count and newest hash) at start and every this many seconds; 0 never.")
+    var auditAnchorIntervalSeconds = 3600
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535.") }
+        guard auditAnchorIntervalSeconds >= 0 else { throw ValidationError("--audit-anchor-interval-seconds must be 0 or more.") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024.") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
@@ -78,7 +85,10 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "fieldsync-server")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let configuration = ServerConfiguration(dataDirectory: data, host: host, port: port, maxBodyBytes: maxBodyBytes)
+        var options = ServerConfiguration(dataDirectory: data, host: host, port: port, maxBodyBytes: maxBodyBytes)
+        options.auditKeyFile = auditKeyFile
+        options.auditAnchorInterval = auditAnchorIntervalSeconds == 0 ? nil : .seconds(auditAnchorIntervalSeconds)
+        let configuration = options
         let app = try FieldSyncServer.makeApplication(configuration: configuration, logger: logger) { port in
             // Written unbuffered: tests and scripts wait for this line to learn the port.
             FileHandle.standardOutput.write(

@@ -17,8 +17,10 @@ struct DeviceOptions: ParsableArguments {
         return (NSHomeDirectory() as NSString).appendingPathComponent(".fieldsync/device.sqlite")
     }
 
-    func device() throws -> FieldSyncDevice {
-        do { return try FieldSyncDevice(storePath: storePath) } catch { throw fail(error) }
+    /// The device's store. Only enrolment makes a new one: any other command on a path with no
+    /// store says so instead of starting an empty one.
+    func device(create: Bool = false) throws -> FieldSyncDevice {
+        do { return try FieldSyncDevice(storePath: storePath, createStore: create) } catch { throw fail(error) }
     }
 
     /// Prints a result: JSON when --json, else the text.

@@ -11,7 +11,7 @@ struct Enrol: AsyncParsableCommand {
     @Option(help: "A name for this device.") var name: String?
 
     func run() async throws {
-        let device = try options.device()
+        let device = try options.device(create: true)
         let result = try await options.run { () async throws(ClientError) in
             try await device.enrol(server: server, code: code, deviceName: name ?? ProcessInfo.processInfo.hostName)
         }

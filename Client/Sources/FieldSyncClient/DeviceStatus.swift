@@ -62,7 +62,9 @@ extension FieldSyncDevice {
                     changeSet: UUID(uuidString: row["change_set"]) ?? UUID(), index: row["op_index"],
                     record: UUID(uuidString: row["record"]) ?? UUID(), outcome: Outcome(rawValue: row["outcome"]) ?? .rejected,
                     code: row["code"], message: row["message"], version: row["version"], receivedAt: row["received_at"],
-                    operation: try unseal(ChangeOperation.self, row["operation"] as Data))
+                    operation: try unseal(
+                        ChangeOperation.self, row["operation"] as Data,
+                        from: .verdict(changeSet: row["change_set"], index: row["op_index"])))
             }
         }
     }

@@ -39,7 +39,7 @@ extension FieldSyncDevice {
             (try store.setting(SettingKey.server, in: db), try store.setting(SettingKey.token, in: db))
         }
         guard let server, let sealedToken = token.flatMap({ Data(base64Encoded: $0) }) else { throw ClientError.notEnrolled() }
-        let plain = String(decoding: try store.cipher.open(sealedToken), as: UTF8.self)
+        let plain = String(decoding: try store.cipher.open(sealedToken, for: .setting(SettingKey.token)), as: UTF8.self)
         return Session(transport: try HTTPTransport(server: server, token: plain))
     }
 
@@ -89,7 +89,7 @@ extension FieldSyncDevice {
             guard let (sequence, sealed) = try store.read({ db -> (Int64, Data)? in
                 try Row.fetchOne(db, sql: "SELECT sequence, body FROM outbox ORDER BY sequence LIMIT 1").map { ($0["sequence"], $0["body"]) }
             }) else { return }
-            let body = try store.cipher.open(sealed)
+            let body = try store.cipher.open(sealed, for: .outbox(sequence))
             try store.write { db in try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1 WHERE sequence = ?", arguments: [sequence]) }
             let answer = try await session.transport.send("POST", "v1/changesets", body: body, headers: try healthHeaders())
             let changeSet: ChangeSet
@@ -141,7 +141,8 @@ extension FieldSyncDevice {
                         """,
                     arguments: [
                         changeSet.id.uuidString, verdict.index, verdict.record.uuidString, verdict.outcome.rawValue, verdict.code,
-                        verdict.message, verdict.version, now, try seal(op),
+                        verdict.message, verdict.version, now,
+                        try seal(op, for: .verdict(changeSet: changeSet.id.uuidString, index: verdict.index)),
                     ])
                 stored.append(entry)
             }
@@ -199,14 +200,14 @@ extension FieldSyncDevice {
             for record in page.records {
                 try db.cachedStatement(sql: "DELETE FROM departed_young_people WHERE young_person = ?").execute(
                     arguments: [record.youngPerson.uuidString])
-                let document = try seal(record)
+                let document = try seal(record, for: .serverRecord(record.id.uuidString))
                 try db.cachedStatement(
                     sql: """
                         INSERT INTO server_records(id, version, document) VALUES (?, ?, ?)
                         ON CONFLICT(id) DO UPDATE SET version = excluded.version, document = excluded.document
                         """
                 ).execute(arguments: [record.id.uuidString, record.version, document])
-                try rebuildLocal(record.id, server: (record, document), in: db)
+                try rebuildLocal(record.id, server: record, in: db)
             }
             for youngPerson in page.removed ?? [] {
                 try db.execute(sql: "INSERT OR IGNORE INTO departed_young_people(young_person) VALUES (?)", arguments: [youngPerson.uuidString])

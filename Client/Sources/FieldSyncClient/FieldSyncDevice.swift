@@ -11,25 +11,28 @@ public final class FieldSyncDevice: Sendable {
     let encoder = WireProtocol.makeEncoder()
     let decoder = WireProtocol.makeDecoder()
 
-    /// Opens (or makes) the device's store. Its contents are encrypted with the key in `keyFile`
-    /// (by default a file outside the store's folder, see ``StoreKeyFile``).
-    public init(storePath: String, keyFile: StoreKeyFile? = nil) throws(ClientError) {
-        store = try LocalStore(path: storePath, keyFile: keyFile ?? .for(storePath: storePath))
+    /// Opens the device's store, or makes it when there is none at `storePath` and `createStore`
+    /// is true (enrolment). Its contents are encrypted with the key in `keyFile` (by default a
+    /// file outside the store's folder, see ``StoreKeyFile``).
+    public init(storePath: String, keyFile: StoreKeyFile? = nil, createStore: Bool = true) throws(ClientError) {
+        store = try LocalStore(path: storePath, keyFile: keyFile ?? .for(storePath: storePath), create: createStore)
     }
 
-    /// Encodes a value and seals it with the store key.
-    func seal<T: Encodable>(_ value: T) throws -> Data { try store.cipher.seal(try encoder.encode(value)) }
+    /// Encodes a value and seals it with the store key, for its row.
+    func seal<T: Encodable>(_ value: T, for row: SealedRow) throws -> Data { try store.cipher.seal(try encoder.encode(value), for: row) }
 
     /// A record is sealed as `DirectJSON` writes it (the same JSON, without the `Encodable`
     /// machinery: a first sync seals every record it receives).
-    func seal(_ record: RecordSnapshot) throws -> Data { try store.cipher.seal(try DirectJSON.encode(record)) }
+    func seal(_ record: RecordSnapshot, for row: SealedRow) throws -> Data { try store.cipher.seal(try DirectJSON.encode(record), for: row) }
 
-    /// Opens a sealed value and decodes it.
-    func unseal<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T { try decoder.decode(type, from: try store.cipher.open(data)) }
+    /// Opens a sealed value from its row and decodes it.
+    func unseal<T: Decodable>(_ type: T.Type, _ data: Data, from row: SealedRow) throws -> T {
+        try decoder.decode(type, from: try store.cipher.open(data, for: row))
+    }
 
     /// A record is read with the fast record reader first (`list` opens every record in the store).
-    func unseal(_ type: RecordSnapshot.Type, _ data: Data) throws -> RecordSnapshot {
-        let plain = try store.cipher.open(data)
+    func unseal(_ type: RecordSnapshot.Type, _ data: Data, from row: SealedRow) throws -> RecordSnapshot {
+        let plain = try store.cipher.open(data, for: row)
         return try RecordSnapshotFastDecoder.decode(plain) ?? decoder.decode(type, from: plain)
     }
 
@@ -61,7 +64,8 @@ public final class FieldSyncDevice: Sendable {
         }
         try store.write { db in
             try store.setSetting(SettingKey.server, server, in: db)
-            try store.setSetting(SettingKey.token, try store.cipher.seal(Data(response.token.utf8)).base64EncodedString(), in: db)
+            try store.setSetting(
+                SettingKey.token, try store.cipher.seal(Data(response.token.utf8), for: .setting(SettingKey.token)).base64EncodedString(), in: db)
             try store.setSetting(SettingKey.device, response.device, in: db)
             try store.setSetting(SettingKey.user, response.user, in: db)
             try store.setSetting(SettingKey.role, response.role, in: db)
@@ -145,7 +149,7 @@ public final class FieldSyncDevice: Sendable {
         let changeSet = ChangeSet(deviceSequence: sequence, operations: [op])
         try db.execute(
             sql: "INSERT INTO outbox(sequence, id, made_at, body) VALUES (?, ?, ?, ?)",
-            arguments: [sequence, changeSet.id.uuidString, changeSet.madeAt, try seal(changeSet)])
+            arguments: [sequence, changeSet.id.uuidString, changeSet.madeAt, try seal(changeSet, for: .outbox(sequence))])
         try db.execute(sql: "INSERT INTO outbox_records(sequence, record) VALUES (?, ?)", arguments: [sequence, op.record.uuidString])
         try store.setSetting(SettingKey.nextSequence, String(sequence + 1), in: db)
         let current = try localRecord(op.record, in: db)
@@ -179,19 +183,23 @@ public final class FieldSyncDevice: Sendable {
         try store.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT document, pending FROM local_records WHERE (? IS NULL OR kind = ?) AND (? OR deleted = 0) ORDER BY updated_at, id",
+                sql: "SELECT id, document, pending FROM local_records WHERE (? IS NULL OR kind = ?) AND (? OR deleted = 0) ORDER BY updated_at, id",
                 arguments: [kind?.rawValue, kind?.rawValue, includeDeleted]
-            ).map { LocalRecord(snapshot: try unseal(RecordSnapshot.self, $0["document"] as Data), pending: $0["pending"]) }
+            ).map {
+                LocalRecord(snapshot: try unseal(RecordSnapshot.self, $0["document"] as Data, from: .localRecord($0["id"])), pending: $0["pending"])
+            }
         }
     }
 
     func localRecords(in db: Database) throws -> [RecordSnapshot] {
-        try Data.fetchAll(db, sql: "SELECT document FROM local_records").map { try unseal(RecordSnapshot.self, $0) }
+        try Row.fetchAll(db, sql: "SELECT id, document FROM local_records").map {
+            try unseal(RecordSnapshot.self, $0["document"] as Data, from: .localRecord($0["id"]))
+        }
     }
 
     func localRecord(_ id: UUID, in db: Database) throws -> RecordSnapshot? {
         try Data.fetchOne(db, sql: "SELECT document FROM local_records WHERE id = ?", arguments: [id.uuidString]).map {
-            try unseal(RecordSnapshot.self, $0)
+            try unseal(RecordSnapshot.self, $0, from: .localRecord(id.uuidString))
         }
     }
 
@@ -209,7 +217,7 @@ public final class FieldSyncDevice: Sendable {
         try Bool.fetchOne(db, sql: "SELECT 1 FROM outbox_records WHERE record = ? LIMIT 1", arguments: [id.uuidString]) ?? false
     }
 
-    func saveLocal(_ record: RecordSnapshot, pending: Bool, document: Data? = nil, in db: Database) throws {
+    func saveLocal(_ record: RecordSnapshot, pending: Bool, in db: Database) throws {
         try db.cachedStatement(
             sql: """
                 INSERT INTO local_records(id, kind, young_person, state, deleted, pending, updated_at, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -219,36 +227,35 @@ public final class FieldSyncDevice: Sendable {
         ).execute(
             arguments: [
                 record.id.uuidString, record.kind.rawValue, record.youngPerson.uuidString, record.state, record.deleted, pending,
-                record.updatedAt, try document ?? seal(record),
+                record.updatedAt, try seal(record, for: .localRecord(record.id.uuidString)),
             ])
     }
 
     /// Recomputes the local view of a record: the server's copy with the unsent edits on top.
-    /// - Parameter server: the server's copy and its sealed document, when the caller has just
-    ///   stored them (a pull), so they are not read back and opened again.
-    func rebuildLocal(_ id: UUID, server: (record: RecordSnapshot, document: Data)? = nil, in db: Database) throws {
-        let serverData: Data?
+    /// - Parameter server: the server's copy, when the caller has just stored it (a pull), so it
+    ///   is not read back and opened again.
+    func rebuildLocal(_ id: UUID, server: RecordSnapshot? = nil, in db: Database) throws {
         var view: RecordSnapshot?
         if let server {
-            serverData = server.document
-            view = server.record
+            view = server
         } else {
-            serverData = try Data.fetchOne(db.cachedStatement(sql: "SELECT document FROM server_records WHERE id = ?"), arguments: [id.uuidString])
-            view = try serverData.map { try unseal(RecordSnapshot.self, $0) }
+            view = try Data.fetchOne(db.cachedStatement(sql: "SELECT document FROM server_records WHERE id = ?"), arguments: [id.uuidString])
+                .map { try unseal(RecordSnapshot.self, $0, from: .serverRecord(id.uuidString)) }
         }
-        let pending = try Data.fetchAll(
+        let pending = try Row.fetchAll(
             db.cachedStatement(
-                sql: "SELECT o.body FROM outbox o JOIN outbox_records r ON r.sequence = o.sequence WHERE r.record = ? ORDER BY o.sequence"),
+                sql: "SELECT o.sequence, o.body FROM outbox o JOIN outbox_records r ON r.sequence = o.sequence WHERE r.record = ? ORDER BY o.sequence"),
             arguments: [id.uuidString])
         if pending.isEmpty {
-            if let view { try saveLocal(view, pending: false, document: serverData, in: db) } else {
+            // Sealed again for its own row: a value sealed for server_records does not open from local_records.
+            if let view { try saveLocal(view, pending: false, in: db) } else {
                 try db.execute(sql: "DELETE FROM local_records WHERE id = ?", arguments: [id.uuidString])
             }
             return
         }
         let user = try store.setting(SettingKey.user, in: db) ?? ""
-        for body in pending {
-            let changeSet = try unseal(ChangeSet.self, body)
+        for row in pending {
+            let changeSet = try unseal(ChangeSet.self, row["body"] as Data, from: .outbox(row["sequence"]))
             for op in changeSet.operations where op.record == id {
                 view = LocalApply.apply(op, to: view, author: user, at: changeSet.madeAt)
             }

@@ -1,3 +1,4 @@
+import Crypto
 import FieldSyncProtocol
 import Foundation
 import GRDB
@@ -15,39 +16,131 @@ final class LocalStore: Sendable {
 
     /// A known value sealed with the store's key when the store is made: opening it proves the key fits.
     static let keyCheck = Data("fieldsync-store-key-check".utf8)
+    /// How values are sealed: 2 binds each to its row (``SealedRow``). Stores without the setting
+    /// were sealed unbound and are re-sealed when first opened (``StoreResealing``).
+    static let sealScheme = "2"
 
-    init(path: String, keyFile: StoreKeyFile) throws(ClientError) {
+    /// Opens the store at `path`, or makes it when there is no file there and `create` is true.
+    ///
+    /// Refuses, changing nothing: a file that is empty or not a FieldSync store (never a fresh
+    /// start over it), and a store holding sealed values whose key file is missing (a new key
+    /// would only hide them). A key is made only for a store that holds nothing sealed.
+    init(path: String, keyFile: StoreKeyFile, create: Bool = true) throws(ClientError) {
         self.path = path
         self.keyFile = keyFile
-        self.cipher = StoreCipher(key: try keyFile.loadOrCreate())
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
-            do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-                throw ClientError("storage_error", "Cannot create the folder \(directory) for the local store: \(error.localizedDescription)")
+        if !FileManager.default.fileExists(atPath: path) {
+            guard create else {
+                throw ClientError(
+                    "store_missing",
+                    "There is no local store at \(path). Enrol this device first (fieldsync enrol --server URL --code CODE), or point --store (or FIELDSYNC_STORE) at the store you meant.")
             }
+            try Self.makeStore(at: path, keyFile: keyFile)
         }
+        try StoreFileCheck.check(path)
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
+        let queue: DatabaseQueue
+        let contents: StoreFileCheck.Contents
         do {
             queue = try DatabaseQueue(path: path, configuration: config)
+            contents = try queue.read { db in try StoreFileCheck.contents(db) }
+        } catch let error as ClientError {
+            throw error
+        } catch {
+            throw ClientError("storage_error", "Cannot open the local store at \(path): \(error)")
+        }
+        guard contents.isFieldSyncStore else { throw StoreFileCheck.notAStore(path) }
+        let key: SymmetricKey
+        if keyFile.exists {
+            key = try keyFile.load()
+        } else if !contents.holdsSealedValues {
+            key = try keyFile.loadOrCreate()
+        } else {
+            throw ClientError(
+                "store_key_missing",
+                """
+                The local store at \(path) holds sealed data (its enrolment, records or unsent edits), but its key file \(keyFile.path) is missing, so it \
+                cannot be read. Nothing was changed. Restore the key file (or set FIELDSYNC_KEY_DIR to the folder that has it). \
+                If the key is lost, so is what the store holds: move the store aside and enrol again.
+                """)
+        }
+        let cipher = StoreCipher(key: key)
+        self.cipher = cipher
+        // Every refusal comes before anything is written to the file.
+        let check = contents.keyCheck.flatMap { Data(base64Encoded: $0) }
+        if let check {
+            let opened = contents.sealScheme == Self.sealScheme
+                ? try? cipher.open(check, for: .setting(SettingKey.keyCheck)) : try? cipher.openUnbound(check)
+            guard opened == Self.keyCheck else {
+                throw ClientError(
+                    "store_key_mismatch",
+                    "The local store at \(path) cannot be read with the key at \(keyFile.path): the key belongs to another store. Nothing was changed.")
+            }
+        } else if contents.holdsSealedValues {
+            throw ClientError(
+                "store_damaged",
+                "The local store at \(path) holds sealed values but no key check: it was altered or damaged. Nothing was changed. Restore it from a backup, or move it aside and enrol again.")
+        }
+        do {
             try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
             try Self.migrator.migrate(queue)
         } catch {
             throw ClientError("storage_error", "Cannot open the local store at \(path): \(error)")
         }
-        let check: String? = try read { db in try setting("key_check", in: db) }
-        if let check {
-            guard let sealed = Data(base64Encoded: check), (try? cipher.open(sealed)) == Self.keyCheck else {
-                throw ClientError(
-                    "store_key_mismatch",
-                    "The local store at \(path) cannot be read with the key at \(keyFile.path): the key is missing or belongs to another store.")
+        self.queue = queue
+        StoreFileCheck.tightenFiles(path)
+        if check == nil {
+            // An erased store (retired or revoked): it starts again with its new key.
+            let sealed = try cipher.seal(Self.keyCheck, for: .setting(SettingKey.keyCheck))
+            try write { db in
+                try setSetting(SettingKey.keyCheck, sealed.base64EncodedString(), in: db)
+                try setSetting(SettingKey.sealScheme, Self.sealScheme, in: db)
             }
-        } else {
-            let sealed = try cipher.seal(Self.keyCheck)
-            try write { db in try setSetting("key_check", sealed.base64EncodedString(), in: db) }
+        } else if contents.sealScheme != Self.sealScheme {
+            try write { db in try StoreResealing.reseal(db, cipher: cipher, store: path) }
+        }
+    }
+
+    /// A new store: made whole under a temporary name (schema, key check), then put in place, so
+    /// a crash never leaves an empty or half-made file at `path`. The file and a folder made for it are private.
+    static func makeStore(at path: String, keyFile: StoreKeyFile) throws(ClientError) {
+        let fm = FileManager.default
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty, !fm.fileExists(atPath: directory) {
+            do { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) } catch {
+                throw ClientError("storage_error", "Cannot create the folder \(directory) for the local store: \(error.localizedDescription)")
+            }
+        }
+        let cipher = StoreCipher(key: try keyFile.loadOrCreate())
+        let temporary = path + ".new-\(getpid())"
+        unlink(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else {
+            throw ClientError("storage_error", "Cannot create the local store at \(path): \(String(cString: strerror(errno))).")
+        }
+        close(fd)
+        defer { unlink(temporary) }
+        do {
+            let queue = try DatabaseQueue(path: temporary)
+            try migrator.migrate(queue)
+            let sealed = try cipher.seal(keyCheck, for: .setting(SettingKey.keyCheck))
+            try queue.write { db in
+                for (key, value) in [(SettingKey.keyCheck, sealed.base64EncodedString()), (SettingKey.sealScheme, sealScheme)] {
+                    try db.execute(sql: "INSERT INTO settings(key, value) VALUES (?, ?)", arguments: [key, value])
+                }
+            }
+            try queue.close()
+        } catch let error as ClientError {
+            throw error
+        } catch {
+            throw ClientError("storage_error", "Cannot create the local store at \(path): \(error)")
+        }
+        // link() never replaces: if another process made the store meanwhile, that one is opened.
+        if link(temporary, path) != 0 && errno != EEXIST {
+            throw ClientError("storage_error", "Cannot create the local store at \(path): \(String(cString: strerror(errno))).")
         }
     }
 
@@ -131,4 +224,6 @@ enum SettingKey {
     static let cursor = "cursor"
     static let lastSyncAt = "last_sync_at"
     static let nextSequence = "next_sequence"
+    static let keyCheck = "key_check"
+    static let sealScheme = "seal_scheme"
 }

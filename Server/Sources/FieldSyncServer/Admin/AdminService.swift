@@ -139,10 +139,32 @@ public struct AdminService: Sendable {
         }
     }
 
-    public func verifyAudit() throws(AdminError) -> AuditVerification {
-        try read { db in
-            let (checked, broken) = try AuditLog.verify(in: db)
-            return AuditVerification(intact: broken == nil, checked: checked, brokenAt: broken?.id, reason: broken?.reason)
+    /// Checks the audit chain (with the audit key), and against an anchor when one is given.
+    public func verifyAudit(anchor: AuditAnchor? = nil) throws(AdminError) -> AuditVerification {
+        let key = database.auditKey.key
+        let keyFile = database.auditKeyFile.path
+        return try read { db in
+            let walk = try AuditLog.walk(in: db, key: key, keyFile: keyFile, anchoredAt: anchor?.entries)
+            let anchorProblem = anchor?.mismatch(lastId: walk.lastId, hashAtAnchor: walk.hashAtAnchor)
+            let reason = [walk.broken?.reason, anchorProblem].compactMap { $0 }.joined(separator: "; ")
+            return AuditVerification(
+                intact: walk.broken == nil && anchorProblem == nil, checked: walk.checked,
+                brokenAt: walk.broken?.id ?? (anchorProblem == nil ? nil : min(walk.lastId + 1, anchor?.entries ?? 0)),
+                reason: reason.isEmpty ? nil : reason, keyed: key != nil, keyedFrom: key?.keyedFrom,
+                anchor: anchor.map { AuditVerification.AnchorCheck(entries: $0.entries, takenAt: $0.takenAt, matches: anchorProblem == nil) })
+        }
+    }
+
+    /// Takes an anchor: writes an AUDIT_ANCHOR entry and returns the trail's newest entry (that
+    /// one) and its hash, for the operator to keep somewhere the data folder does not reach.
+    public func anchorAudit() throws(AdminError) -> AuditAnchor {
+        let fingerprint = database.auditKey.key?.fingerprint
+        return try write { db in
+            try Self.audit(db, "AUDIT_ANCHOR", detail: "")
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1") else {
+                throw AdminError("storage_error", "The audit trail could not be read back.")
+            }
+            return AuditAnchor(entries: row["id"], head: row["hash"], takenAt: WireTime.now(), key: fingerprint)
         }
     }
 
@@ -295,6 +317,18 @@ public struct AuditVerification: Codable, Sendable {
     public let checked: Int
     public let brokenAt: Int64?
     public let reason: String?
+    /// Whether the audit key was there to check keyed entries with.
+    public var keyed: Bool = false
+    /// The first entry hashed with the key (earlier ones are plain SHA-256).
+    public var keyedFrom: Int64? = nil
+    /// The comparison with the anchor given (`--anchor FILE`).
+    public var anchor: AnchorCheck? = nil
+
+    public struct AnchorCheck: Codable, Sendable {
+        public let entries: Int64
+        public let takenAt: String
+        public let matches: Bool
+    }
 }
 
 public struct UserInfo: Codable, Sendable {

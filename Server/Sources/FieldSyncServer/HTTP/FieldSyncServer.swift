@@ -12,6 +12,10 @@ public struct ServerConfiguration: Sendable {
     /// 0 picks a free port; the chosen one is passed to `onRunning`.
     public var port: Int
     public var maxBodyBytes: Int
+    /// The audit key file; nil for `$FIELDSYNC_AUDIT_KEY_FILE`, else `audit.key` in the data folder.
+    public var auditKeyFile: String?
+    /// How often the server logs an audit anchor (and once at start); nil never.
+    public var auditAnchorInterval: Duration? = .seconds(3600)
 
     public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 8787, maxBodyBytes: Int = WireProtocol.defaultMaxBodyBytes) {
         self.dataDirectory = dataDirectory
@@ -26,7 +30,9 @@ public enum FieldSyncServer {
     public static func makeApplication(
         configuration: ServerConfiguration, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
-        let database = try ServerDatabase.open(dataDirectory: configuration.dataDirectory, automaticCheckpoints: false)
+        let database = try ServerDatabase.open(
+            dataDirectory: configuration.dataDirectory, automaticCheckpoints: false,
+            auditKeyFile: AuditKeyFile.resolve(option: configuration.auditKeyFile, dataDirectory: configuration.dataDirectory))
         let checkpointer = try WALCheckpointer(databasePath: database.path, logger: logger)
         let router = Router()
         router.add(middleware: ErrorMiddleware<BasicRequestContext>(logger: logger))
@@ -40,7 +46,7 @@ public enum FieldSyncServer {
             router: router,
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "fieldsync-server"),
-            services: [checkpointer],
+            services: [checkpointer] + (configuration.auditAnchorInterval.map { [AuditAnchorLog(database: database, logger: logger, interval: $0)] } ?? []),
             onServerRunning: { channel in
                 await onRunning(channel.localAddress?.port ?? configuration.port)
             },

@@ -9,12 +9,21 @@ import GRDB
 public struct ServerDatabase: Sendable {
     public let pool: DatabasePool
     public let path: String
+    /// Where the audit chain's key is kept (outside the database).
+    public let auditKeyFile: AuditKeyFile
+    /// The audit key every connection of this database uses (see ``AuditKeyring``).
+    let auditKey: AuditKeyring.Holder
 
     public static let fileName = "fieldsync.sqlite"
 
-    /// - Parameter automaticCheckpoints: false in the serving process, which runs a
-    ///   ``WALCheckpointer`` beside the writer instead.
-    public static func open(dataDirectory: String, automaticCheckpoints: Bool = true) throws(StorageError) -> ServerDatabase {
+    /// - Parameters:
+    ///   - automaticCheckpoints: false in the serving process, which runs a
+    ///     ``WALCheckpointer`` beside the writer instead.
+    ///   - auditKeyFile: the audit key's file; nil for ``AuditKeyFile/resolve(option:dataDirectory:)``'s default.
+    ///   - createAuditKey: false to open without making a missing audit key (a read-only check).
+    public static func open(
+        dataDirectory: String, automaticCheckpoints: Bool = true, auditKeyFile: AuditKeyFile? = nil, createAuditKey: Bool = true
+    ) throws(StorageError) -> ServerDatabase {
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: dataDirectory, isDirectory: &isDirectory) {
             do {
@@ -26,9 +35,12 @@ public struct ServerDatabase: Sendable {
             throw StorageError("\(dataDirectory) is a file; --data must name a folder.")
         }
         let path = (dataDirectory as NSString).appendingPathComponent(fileName)
+        let keyFile = auditKeyFile ?? AuditKeyFile.resolve(option: nil, dataDirectory: dataDirectory)
+        let holder = AuditKeyring.Holder()
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
+            AuditKeyring.register(db, holder)
             // Only a new, empty database takes this (before GRDB turns WAL on); an existing one
             // keeps the page size it was made with.
             try db.execute(sql: "PRAGMA page_size = 16384")
@@ -45,7 +57,10 @@ public struct ServerDatabase: Sendable {
         do {
             let pool = try DatabasePool(path: path, configuration: config)
             try ServerSchema.migrator.migrate(pool)
-            return ServerDatabase(pool: pool, path: path)
+            try AuditKeySetup.prepare(pool, holder: holder, file: keyFile, create: createAuditKey)
+            return ServerDatabase(pool: pool, path: path, auditKeyFile: keyFile, auditKey: holder)
+        } catch let error as AuditKeyError {
+            throw StorageError(error.message, code: error.code)
         } catch {
             throw StorageError("Cannot open the FieldSync database at \(path): \(error)")
         }
@@ -55,6 +70,11 @@ public struct ServerDatabase: Sendable {
 /// A storage failure, with a sentence for the operator.
 public struct StorageError: Error, CustomStringConvertible, Sendable {
     public let message: String
-    public init(_ message: String) { self.message = message }
+    /// What went wrong, for scripts (`storage_error`, or an audit key's `audit_key_…`).
+    public let code: String
+    public init(_ message: String, code: String = "storage_error") {
+        self.message = message
+        self.code = code
+    }
     public var description: String { message }
 }
