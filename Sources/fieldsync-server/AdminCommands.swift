@@ -146,7 +146,11 @@ struct AdminOptions: ParsableArguments {
 
     func service() throws -> AdminService {
         do {
-            return AdminService(database: try ServerDatabase.open(dataDirectory: data))
+            let database = try ServerDatabase.open(dataDirectory: data)
+            for line in database.tightenedPermissions {
+                FileHandle.standardError.write(Data("fieldsync-server: made private (owner only): \(line)\n".utf8))
+            }
+            return AdminService(database: database)
         } catch {
             throw AdminFailure(error: AdminError("storage_error", error.message), json: json)
         }

@@ -9,22 +9,15 @@ import GRDB
 public struct ServerDatabase: Sendable {
     public let pool: DatabasePool
     public let path: String
+    /// Paths whose permissions were tightened when the store was opened (see ``DataFolderPermissions``).
+    public var tightenedPermissions: [String] = []
 
     public static let fileName = "fieldsync.sqlite"
 
     /// - Parameter automaticCheckpoints: false in the serving process, which runs a
     ///   ``WALCheckpointer`` beside the writer instead.
     public static func open(dataDirectory: String, automaticCheckpoints: Bool = true) throws(StorageError) -> ServerDatabase {
-        var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: dataDirectory, isDirectory: &isDirectory) {
-            do {
-                try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-            } catch {
-                throw StorageError("Cannot create the data folder \(dataDirectory): \(error.localizedDescription)")
-            }
-        } else if !isDirectory.boolValue {
-            throw StorageError("\(dataDirectory) is a file; --data must name a folder.")
-        }
+        let tightened = try DataFolderPermissions.secure(folder: dataDirectory)
         let path = (dataDirectory as NSString).appendingPathComponent(fileName)
         var config = Configuration()
         config.busyMode = .timeout(10)
@@ -45,7 +38,9 @@ public struct ServerDatabase: Sendable {
         do {
             let pool = try DatabasePool(path: path, configuration: config)
             try ServerSchema.migrator.migrate(pool)
-            return ServerDatabase(pool: pool, path: path)
+            // The -wal and -shm files exist now; a store from an earlier build may have had them 0644.
+            let walAndShm = try DataFolderPermissions.secure(folder: dataDirectory)
+            return ServerDatabase(pool: pool, path: path, tightenedPermissions: tightened + walAndShm)
         } catch {
             throw StorageError("Cannot open the FieldSync database at \(path): \(error)")
         }
