@@ -92,6 +92,20 @@ struct EnrolmentLimitTests {
         #expect(Self.events(entries, "AUTH_FAILED") == 40)
         #expect(entries.filter { $0.action == "AUTH_FAILED" }.count <= 10, "coalesced")
         #expect(entries.contains { $0.action == "AUTH_FAILED" && $0.detail.contains("never issued") })
+
+        // An expired token is audited under its user.
+        try world.addUser("bob")
+        let ticket = try world.admin(["device", "enrol", "--user", "bob", "--token-lifetime-seconds", "1", "--json"])
+        struct Ticket: Decodable { let code: String }
+        let code = try JSONDecoder().decode(Ticket.self, from: Data(ticket.stdout.utf8)).code
+        let enrolled = try await forged.send("POST", "/v1/enrol", body: try JSONEncoder().encode(EnrolmentRequest(code: code, deviceName: "b")))
+        var bob = WireClient(server: world.server.url)
+        bob.token = try JSONDecoder().decode(EnrolmentResponse.self, from: enrolled.body).token
+        usleep(1_500_000)  // past the one-second lifetime
+        let expired = try await bob.send("GET", "/v1/changes")
+        #expect(expired.status == 401 && expired.error?.code == "token_expired", "\(expired.text)")
+        let later = try audit(world) { $0.contains { $0.action == "AUTH_FAILED" && $0.actor == "bob" } }
+        #expect(later.contains { $0.action == "AUTH_FAILED" && $0.actor == "bob" && $0.detail.contains("expired") })
         let verify = try world.admin(["audit", "--verify"])
         #expect(verify.succeeded, "\(verify.stdout)")
     }

@@ -30,12 +30,14 @@ struct HTTPHygieneTests {
     }
 
     @Test("A client that writes its whole body before reading (Python urllib, Connection: close) reads the 413")
-    func urllibReadsTheRefusal() throws {
+    func urllibReadsTheRefusal() async throws {
         let world = try TestWorld(serverArguments: ["--max-body-bytes", "65536"])
+        let wire = try await WireClient.enrolled(world, user: "alice")
+        // 12 MB: more than the kernel's socket buffers hold, so a server that stops reading stalls the writer.
         let script = """
             import json, urllib.request, urllib.error
-            req = urllib.request.Request("\(world.server.url)/v1/changesets", data=b"x" * 1000000,
-                headers={"FieldSync-Protocol": "1", "Content-Type": "application/json", "Authorization": "Bearer forged"})
+            req = urllib.request.Request("\(world.server.url)/v1/changesets", data=b"x" * 12000000,
+                headers={"FieldSync-Protocol": "1", "Content-Type": "application/json", "Authorization": "Bearer \(wire.token ?? "")"})
             try:
                 r = urllib.request.urlopen(req, timeout=30)
                 print(json.dumps({"status": r.status, "body": r.read().decode()}))
@@ -55,7 +57,8 @@ struct HTTPHygieneTests {
         let world = try TestWorld(serverArguments: ["--max-body-bytes", "65536"])
         let wire = try await WireClient.enrolled(world, user: "alice")
         let chunk = String(repeating: "x", count: 16_384)
-        let body = String(repeating: "\(String(chunk.utf8.count, radix: 16))\r\n\(chunk)\r\n", count: 64) + "0\r\n\r\n"  // 1 MiB
+        // 12 MiB: more than the kernel's socket buffers hold, so a server that stops reading stalls the writer.
+        let body = String(repeating: "\(String(chunk.utf8.count, radix: 16))\r\n\(chunk)\r\n", count: 768) + "0\r\n\r\n"
         for token in [wire.token, "forged"] {
             let connection = try RawHTTP(port: world.server.port)
             let head = Self.post("/v1/changesets", token: token, headers: ["Transfer-Encoding: chunked"])
