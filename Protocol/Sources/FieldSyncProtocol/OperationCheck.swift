@@ -72,6 +72,8 @@ public enum OperationCheck {
             if !known.contains(to) {
                 throw ValidationError(.invalidValue, "\(context): '\(to)' is not a state of any record kind.")
             }
+            // Kept in the record's history: bounded like a short text field.
+            if let reason = op.reason { try FieldValidation.checkLength(reason, maxLength: 2_000, path: "reason", context: context) }
         case .delete:
             _ = try require(op.base, "base", context)
         case .resolve:

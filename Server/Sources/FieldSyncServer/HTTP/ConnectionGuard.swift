@@ -169,7 +169,10 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head(var response):
-            if requestOpen || closing != nil {
+            // An earlier pipelined answer (more pending, or a refusal queued behind it) keeps the
+            // connection; the last one before the close says so.
+            let isLast = responsesPending <= 1 && queuedRefusal == nil
+            if isLast && (requestOpen || closing != nil) {
                 // Answered before the request was read to the end: this connection ends here.
                 closing = .afterResponse
                 response.headerFields[.connection] = "close"
