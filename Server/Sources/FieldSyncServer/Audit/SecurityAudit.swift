@@ -81,14 +81,14 @@ final class SecurityAudit: Service, Sendable {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: self.flushInterval)
-                self.flush()
+                await self.flush()
             }
         }
-        flush()
+        await flush()
     }
 
     /// Writes what is pending, one audit entry per distinct event, in one transaction.
-    func flush() {
+    func flush() async {
         let batch = pending.withLock { pending -> [Event: Tally] in
             defer { pending = [:] }
             return pending
@@ -96,7 +96,7 @@ final class SecurityAudit: Service, Sendable {
         guard !batch.isEmpty else { return }
         let entries = batch.sorted { $0.value.first < $1.value.first }
         do {
-            try database.pool.write { db in
+            try await database.pool.write { db in
                 let head = AuditLog.Head()
                 for (event, tally) in entries {
                     let times = tally.count == 1 ? "at \(tally.first)" : "\(tally.count) times between \(tally.first) and \(tally.last)"
