@@ -191,10 +191,13 @@ struct AdminOptions: ParsableArguments {
 
     func service(createAuditKey: Bool = true) throws -> AdminService {
         do {
-            return AdminService(
-                database: try ServerDatabase.open(
-                    dataDirectory: data, auditKeyFile: AuditKeyFile.resolve(option: auditKeyFile, dataDirectory: data),
-                    createAuditKey: createAuditKey))
+            let database = try ServerDatabase.open(
+                dataDirectory: data, auditKeyFile: AuditKeyFile.resolve(option: auditKeyFile, dataDirectory: data),
+                createAuditKey: createAuditKey)
+            for line in database.tightenedPermissions {
+                FileHandle.standardError.write(Data("fieldsync-server: made private (owner only): \(line)\n".utf8))
+            }
+            return AdminService(database: database)
         } catch {
             throw AdminFailure(error: AdminError(error.code, error.message), json: json)
         }

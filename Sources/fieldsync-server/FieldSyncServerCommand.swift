@@ -16,6 +16,8 @@ struct FieldSyncServerCommand: AsyncParsableCommand {
     /// subcommand; ArgumentParser reads a subcommand's options after its name, so the admin
     /// options given early are moved to the end before parsing. Both placements then work.
     static func main() async {
+        // Every file the server or an admin command makes in the data folder is owner-only.
+        DataFolderPermissions.restrictNewFiles()
         let arguments = AdminArgumentOrder.normalise(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try parseAsRoot(arguments)
@@ -73,10 +75,29 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log an audit anchor (entry count and newest hash) at start and every this many seconds; 0 never.")
     var auditAnchorIntervalSeconds = 3600
 
+    @Option(help: "Close a connection with no request under way after this many seconds.")
+    var idleTimeoutSeconds = 60
+
+    @Option(help: "Close a connection whose request headers take longer than this many seconds to arrive (answered 408).")
+    var headerReadTimeoutSeconds = 10
+
+    @Option(help: "Failed enrolments allowed per minute from one client address (then 429 with Retry-After).")
+    var enrolFailuresPerMinute = 10
+
+    @Option(help: "Failed enrolments allowed per minute for the whole server, from all addresses.")
+    var enrolFailuresPerMinuteOverall = 100
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535.") }
         guard auditAnchorIntervalSeconds >= 0 else { throw ValidationError("--audit-anchor-interval-seconds must be 0 or more.") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024.") }
+        guard (1...86_400).contains(idleTimeoutSeconds) else { throw ValidationError("--idle-timeout-seconds must be from 1 to 86400.") }
+        guard (1...3_600).contains(headerReadTimeoutSeconds) else {
+            throw ValidationError("--header-read-timeout-seconds must be from 1 to 3600.")
+        }
+        guard enrolFailuresPerMinute >= 1, enrolFailuresPerMinuteOverall >= 1 else {
+            throw ValidationError("--enrol-failures-per-minute and --enrol-failures-per-minute-overall must be at least 1.")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
         }
@@ -85,10 +106,16 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "fieldsync-server")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        var options = ServerConfiguration(dataDirectory: data, host: host, port: port, maxBodyBytes: maxBodyBytes)
-        options.auditKeyFile = auditKeyFile
-        options.auditAnchorInterval = auditAnchorIntervalSeconds == 0 ? nil : .seconds(auditAnchorIntervalSeconds)
-        let configuration = options
+        let configuration = {
+            var configuration = ServerConfiguration(dataDirectory: data, host: host, port: port, maxBodyBytes: maxBodyBytes)
+            configuration.auditKeyFile = auditKeyFile
+            configuration.auditAnchorInterval = auditAnchorIntervalSeconds == 0 ? nil : .seconds(auditAnchorIntervalSeconds)
+            configuration.idleTimeoutSeconds = idleTimeoutSeconds
+            configuration.headerReadTimeoutSeconds = headerReadTimeoutSeconds
+            configuration.enrolFailuresPerMinute = enrolFailuresPerMinute
+            configuration.enrolFailuresPerMinuteOverall = enrolFailuresPerMinuteOverall
+            return configuration
+        }()
         let app = try FieldSyncServer.makeApplication(configuration: configuration, logger: logger) { port in
             // Written unbuffered: tests and scripts wait for this line to learn the port.
             FileHandle.standardOutput.write(

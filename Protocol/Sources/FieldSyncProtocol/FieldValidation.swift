@@ -23,9 +23,7 @@ public enum FieldValidation {
         switch kind {
         case .text(let maxLength):
             guard case .string(let s) = value else { throw wrongType(path, value, "text (a string)", context) }
-            if s.count > maxLength {
-                throw ValidationError(.invalidValue, "\(context): \(path) is \(s.count) characters; the most is \(maxLength).")
-            }
+            try checkLength(s, maxLength: maxLength, path: path, context: context)
         case .scalar(let type):
             try checkScalar(value, type, path: path, context: context)
         case .list(let schema):
@@ -62,9 +60,7 @@ public enum FieldValidation {
         switch type {
         case .string(let maxLength):
             guard case .string(let s) = value else { throw wrongType(path, value, "a string", context) }
-            if s.count > maxLength {
-                throw ValidationError(.invalidValue, "\(context): \(path) is \(s.count) characters; the most is \(maxLength).")
-            }
+            try checkLength(s, maxLength: maxLength, path: path, context: context)
         case .boolean:
             guard case .bool = value else { throw wrongType(path, value, "true or false", context) }
         case .integer(let min, let max):
@@ -118,6 +114,23 @@ public enum FieldValidation {
                 if memberValue.isNull { continue }
                 try checkScalar(memberValue, memberType, path: "\(path).\(member)", context: context)
             }
+        }
+    }
+
+    /// A string's length against a limit of `maxLength` characters: counted in UTF-8 bytes first
+    /// (at most ``WireProtocol/utf8BytesPerCharacter`` per character; cheap, and it bounds what
+    /// one character can hide, e.g. a letter with a million combining accents), then in characters.
+    public static func checkLength(_ s: String, maxLength: Int, path: String, context: String) throws(ValidationError) {
+        let maxBytes = maxLength * WireProtocol.utf8BytesPerCharacter
+        let bytes = s.utf8.count
+        if bytes > maxBytes {
+            throw ValidationError(
+                .invalidValue,
+                "\(context): \(path) is \(bytes) bytes in UTF-8; the most is \(maxBytes) (\(maxLength) characters of at most \(WireProtocol.utf8BytesPerCharacter) bytes each). Shorten it, or remove stacked accents or symbols.")
+        }
+        let count = s.count
+        if count > maxLength {
+            throw ValidationError(.invalidValue, "\(context): \(path) is \(count) characters; the most is \(maxLength).")
         }
     }
 

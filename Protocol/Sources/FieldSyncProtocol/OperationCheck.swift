@@ -15,6 +15,11 @@ public enum OperationCheck {
         if changeSet.deviceSequence < 1 {
             throw ValidationError(.invalidValue, "deviceSequence must be 1 or more (1, 2, 3 … in the order the device made them).")
         }
+        if changeSet.deviceSequence > WireProtocol.maxDeviceSequence {
+            throw ValidationError(
+                .sequenceOutOfRange,
+                "deviceSequence \(changeSet.deviceSequence) is above the largest the server accepts (\(WireProtocol.maxDeviceSequence)); number change sets 1, 2, 3 … in the order the device made them.")
+        }
         if WireTime.parse(changeSet.madeAt) == nil {
             throw ValidationError(.invalidValue, "madeAt is '\(changeSet.madeAt)'; it must be an ISO 8601 date and time with a zone.")
         }
@@ -67,6 +72,8 @@ public enum OperationCheck {
             if !known.contains(to) {
                 throw ValidationError(.invalidValue, "\(context): '\(to)' is not a state of any record kind.")
             }
+            // Kept in the record's history: bounded like a short text field.
+            if let reason = op.reason { try FieldValidation.checkLength(reason, maxLength: 2_000, path: "reason", context: context) }
         case .delete:
             _ = try require(op.base, "base", context)
         case .resolve:

@@ -34,6 +34,10 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case badCursor = "bad_cursor"
     case badRequest = "bad_request"
     case unsupportedProtocolVersion = "unsupported_protocol_version"
+    /// `deviceSequence` is above 2^53 − 1 or jumps too far past the device's last one.
+    case sequenceOutOfRange = "sequence_out_of_range"
+    /// The HTTP framing itself is broken (a bad chunk size, a bad header line).
+    case malformedRequest = "malformed_request"
     // 401/403: who is asking.
     case unauthenticated = "unauthenticated"
     case deviceRevoked = "device_revoked"
@@ -46,6 +50,9 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case outOfOrder = "out_of_order"
     case changeSetIdReused = "change_set_id_reused"
     case bodyTooLarge = "body_too_large"
+    // 408/429
+    case requestTimeout = "request_timeout"
+    case rateLimited = "rate_limited"
     // 5xx
     case internalError = "internal_error"
     case unavailable = "unavailable"

@@ -17,6 +17,22 @@ public enum WireProtocol {
 
     /// Largest request body the server accepts by default (4 MiB).
     public static let defaultMaxBodyBytes = 4 * 1024 * 1024
+    /// The largest `deviceSequence` accepted: 2^53 − 1, the largest integer every JSON reader
+    /// (JavaScript's included) holds exactly.
+    public static let maxDeviceSequence: Int64 = (1 << 53) - 1
+    /// How far past the device's last applied sequence a new change set may jump. Devices number
+    /// 1, 2, 3 …; a gap this large is a bug, and accepting it would refuse every later change set
+    /// of the device as `out_of_order` forever.
+    public static let maxSequenceGap: Int64 = 1_000_000
+    /// Text and string limits are counted in characters (grapheme clusters) and also in UTF-8
+    /// bytes, at this many bytes per allowed character: one character can hold any number of
+    /// combining marks, so a character count alone bounds nothing.
+    public static let utf8BytesPerCharacter = 4
+    /// Health headers: the largest `FieldSync-Unsent` and `FieldSync-Oldest-Unsent-Seconds`
+    /// accepted, and the longest `FieldSync-Client` (printable ASCII).
+    public static let maxReportedCount = 1_000_000_000
+    public static let maxClientNameLength = 100
+
     /// Most operations one change set may carry.
     public static let maxOperationsPerChangeSet = 500
     /// Largest page a pull may ask for.

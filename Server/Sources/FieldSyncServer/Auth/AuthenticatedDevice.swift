@@ -15,6 +15,8 @@ public struct AuthenticatedDevice: Sendable, Hashable {
 /// or a revocation made by an admin command takes effect on the very next request.
 struct DeviceAuthenticator: Sendable {
     let database: ServerDatabase
+    /// Where forged, expired and revoked tokens are reported (coalesced; nil in tests).
+    var securityAudit: SecurityAudit? = nil
 
     func authenticate(authorization: String?) async throws(APIError) -> AuthenticatedDevice {
         guard let authorization, authorization.lowercased().hasPrefix("bearer ") else {
@@ -47,6 +49,7 @@ struct DeviceAuthenticator: Sendable {
             throw APIError(.serviceUnavailable, .unavailable, "The server could not read its device list; try again shortly.")
         }
         guard let found, let id = UUID(uuidString: found.id) else {
+            securityAudit?.record(.init(action: .authFailed, address: PeerAddress.current, reason: "a bearer token the server never issued"))
             throw APIError(
                 .unauthorized, .unauthenticated,
                 "This token is not one the server issued. Enrol the device again with a new code from your admin.")
@@ -61,6 +64,10 @@ struct DeviceAuthenticator: Sendable {
                         in: db)
                 }
             }
+            securityAudit?.record(
+                .init(
+                    action: .authFailed, actor: found.name, role: found.role, device: found.id.lowercased(), address: PeerAddress.current,
+                    reason: "the token of a device revoked at \(revokedAt)"))
             throw APIError(
                 .forbidden, .deviceRevoked,
                 "This device was revoked at \(revokedAt) and may no longer sync. Its local store must be erased.",
@@ -69,6 +76,10 @@ struct DeviceAuthenticator: Sendable {
         let now = Date()
         if let expires = found.expiresAt.flatMap(WireTime.parse) {
             if expires < now {
+                securityAudit?.record(
+                    .init(
+                        action: .authFailed, actor: found.name, role: found.role, device: found.id.lowercased(), address: PeerAddress.current,
+                        reason: "a token that expired at \(found.expiresAt ?? "")"))
                 throw APIError(
                     .unauthorized, .tokenExpired,
                     "This device's sign-in expired at \(found.expiresAt ?? "") after a long time without contact. Ask your admin for a new enrolment code.")

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// Turns every error a handler throws into a protocol error answer, so nothing a client sends
 /// can make the server answer without a code and a sentence, or crash it (contract 6).
@@ -21,6 +22,12 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return Self.translate(error, request: request).render()
         } catch is NIOTooManyBytesError {
             return APIError(.contentTooLarge, .bodyTooLarge, "The request body is larger than the server accepts.").render()
+        } catch let error as HTTPParserError {
+            // Broken framing inside a body (a chunk size that overflows, say) is the client's
+            // fault: a 4xx the device does not retry, never a 500 it would retry for ever.
+            return APIError(
+                .badRequest, .malformedRequest,
+                "The request's HTTP framing is broken (\(error)); nothing was changed. Send a well-formed HTTP/1.1 request.").render()
         } catch {
             logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             return APIError(

@@ -1,6 +1,7 @@
 import FieldSyncProtocol
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -16,6 +17,13 @@ public struct ServerConfiguration: Sendable {
     public var auditKeyFile: String?
     /// How often the server logs an audit anchor (and once at start); nil never.
     public var auditAnchorInterval: Duration? = .seconds(3600)
+    /// A connection with no request under way is closed after this long.
+    public var idleTimeoutSeconds: Int = 60
+    /// A request's headers must arrive within this long of its first byte.
+    public var headerReadTimeoutSeconds: Int = 10
+    /// Failed enrolments allowed per minute from one client address, and for the whole server.
+    public var enrolFailuresPerMinute: Int = 10
+    public var enrolFailuresPerMinuteOverall: Int = 100
 
     public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 8787, maxBodyBytes: Int = WireProtocol.defaultMaxBodyBytes) {
         self.dataDirectory = dataDirectory
@@ -33,20 +41,39 @@ public enum FieldSyncServer {
         let database = try ServerDatabase.open(
             dataDirectory: configuration.dataDirectory, automaticCheckpoints: false,
             auditKeyFile: AuditKeyFile.resolve(option: configuration.auditKeyFile, dataDirectory: configuration.dataDirectory))
+        for line in database.tightenedPermissions {
+            logger.warning("made a data file private (owner only)", metadata: ["change": "\(line)"])
+        }
         let checkpointer = try WALCheckpointer(databasePath: database.path, logger: logger)
+        let securityAudit = SecurityAudit(database: database, logger: logger)
         let router = Router()
         router.add(middleware: ErrorMiddleware<BasicRequestContext>(logger: logger))
+        router.add(middleware: PeerAddressMiddleware<BasicRequestContext>())
+        let admin = AdminService(database: database)
         let routes = SyncRoutes(
             database: database, writer: GroupCommitWriter(database: database, checkpointer: checkpointer),
-            authenticator: DeviceAuthenticator(database: database), feed: FeedReader(database: database),
-            histories: HistoryReader(database: database), admin: AdminService(database: database),
-            maxBodyBytes: configuration.maxBodyBytes, logger: logger)
+            authenticator: DeviceAuthenticator(database: database, securityAudit: securityAudit), feed: FeedReader(database: database),
+            histories: HistoryReader(database: database), admin: admin,
+            maxBodyBytes: configuration.maxBodyBytes, logger: logger,
+            enrolment: EnrolmentEndpoint(
+                database: database, admin: admin,
+                limiter: AttemptLimiter(
+                    perAddressPerMinute: configuration.enrolFailuresPerMinute,
+                    overallPerMinute: configuration.enrolFailuresPerMinuteOverall),
+                securityAudit: securityAudit, logger: logger))
         routes.register(on: router)
+        let limits = ConnectionLimits(
+            maxBodyBytes: configuration.maxBodyBytes, headerReadTimeout: .seconds(Int64(configuration.headerReadTimeoutSeconds)))
         return Application(
             router: router,
+            server: .http1(
+                configuration: HTTP1Channel.Configuration(
+                    additionalChannelHandlers: [ConnectionGuardHandler(limits: limits)],
+                    idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "fieldsync-server"),
-            services: [checkpointer] + (configuration.auditAnchorInterval.map { [AuditAnchorLog(database: database, logger: logger, interval: $0)] } ?? []),
+            services: [checkpointer, securityAudit]
+                + (configuration.auditAnchorInterval.map { [AuditAnchorLog(database: database, logger: logger, interval: $0)] } ?? []),
             onServerRunning: { channel in
                 await onRunning(channel.localAddress?.port ?? configuration.port)
             },

@@ -19,8 +19,15 @@ enum RequestDecoding {
         return try decode(ChangeSet.self, from: data)
     }
 
-    /// The request body, bounded in size; an empty body is refused.
+    /// The request body, bounded in size; an empty body is refused. A declared `Content-Length`
+    /// over the bound is refused before any of the body is read (``ConnectionGuardHandler`` then
+    /// drops the rest and closes, so the client reads the answer).
     static func body(of request: Request, maxBytes: Int) async throws -> Data {
+        if let declared = request.headers[.contentLength].flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }), declared > maxBytes {
+            throw APIError(
+                .contentTooLarge, .bodyTooLarge,
+                "The request body is \(declared) bytes; this server accepts at most \(maxBytes) here. Send fewer operations per change set.")
+        }
         var request = request
         let buffer: ByteBuffer
         do {

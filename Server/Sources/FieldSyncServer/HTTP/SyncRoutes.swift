@@ -16,12 +16,14 @@ struct SyncRoutes: Sendable {
     let admin: AdminService
     let maxBodyBytes: Int
     let logger: Logger
+    let enrolment: EnrolmentEndpoint
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("healthz") { _, _ -> Response in
             Self.json(#"{"protocolVersions":[\#(WireProtocol.supportedVersions.map(String.init).joined(separator: ","))],"status":"ok"}"#)
         }
         let v1 = router.group("v1").add(middleware: ProtocolVersionMiddleware<BasicRequestContext>())
+            .add(middleware: DeviceReportMiddleware<BasicRequestContext>())
         v1.post("enrol") { request, _ in try await enrol(request) }
         v1.post("changesets") { request, _ in try await push(request) }
         v1.get("changes") { request, _ in try await pull(request) }
@@ -35,18 +37,7 @@ struct SyncRoutes: Sendable {
     }
 
     func enrol(_ request: Request) async throws -> Response {
-        let body = try await RequestDecoding.decode(EnrolmentRequest.self, from: request, maxBytes: 16 * 1024)
-        let answer: EnrolmentResponse
-        do {
-            answer = try admin.redeem(code: body.code, deviceName: body.deviceName)
-        } catch {
-            if error.code == "bad_enrolment_code" {
-                throw APIError(.unauthorized, .badEnrolmentCode, error.message)
-            }
-            throw APIError(.serviceUnavailable, .unavailable, error.message)
-        }
-        logger.info("device enrolled", metadata: ["device": "\(answer.device)", "user": "\(answer.user)"])
-        return try Self.json(answer)
+        try await enrolment.enrol(request)
     }
 
     func push(_ request: Request) async throws -> Response {
@@ -166,11 +157,7 @@ struct SyncRoutes: Sendable {
 
     /// What the device reports about itself in its headers, for device health (contract 5.5).
     static func report(_ request: Request) -> DeviceReport {
-        DeviceReport(
-            client: request.headers[HTTPField.Name(WireProtocol.clientHeader)!],
-            protocolVersion: request.headers[HTTPField.Name(WireProtocol.versionHeader)!].flatMap { Int($0) },
-            unsent: request.headers[HTTPField.Name(WireProtocol.unsentHeader)!].flatMap { Int($0) },
-            oldestUnsentSeconds: request.headers[HTTPField.Name(WireProtocol.oldestUnsentHeader)!].flatMap { Int($0) })
+        DeviceReport.parse(request.headers).report
     }
 
     static func json<T: Encodable>(_ value: T) throws -> Response {

@@ -13,6 +13,8 @@ public struct ServerDatabase: Sendable {
     public let auditKeyFile: AuditKeyFile
     /// The audit key every connection of this database uses (see ``AuditKeyring``).
     let auditKey: AuditKeyring.Holder
+    /// Paths whose permissions were tightened when the store was opened (see ``DataFolderPermissions``).
+    public var tightenedPermissions: [String] = []
 
     public static let fileName = "fieldsync.sqlite"
 
@@ -24,16 +26,7 @@ public struct ServerDatabase: Sendable {
     public static func open(
         dataDirectory: String, automaticCheckpoints: Bool = true, auditKeyFile: AuditKeyFile? = nil, createAuditKey: Bool = true
     ) throws(StorageError) -> ServerDatabase {
-        var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: dataDirectory, isDirectory: &isDirectory) {
-            do {
-                try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-            } catch {
-                throw StorageError("Cannot create the data folder \(dataDirectory): \(error.localizedDescription)")
-            }
-        } else if !isDirectory.boolValue {
-            throw StorageError("\(dataDirectory) is a file; --data must name a folder.")
-        }
+        let tightened = try DataFolderPermissions.secure(folder: dataDirectory)
         let path = (dataDirectory as NSString).appendingPathComponent(fileName)
         let keyFile = auditKeyFile ?? AuditKeyFile.resolve(option: nil, dataDirectory: dataDirectory)
         let holder = AuditKeyring.Holder()
@@ -58,9 +51,14 @@ public struct ServerDatabase: Sendable {
             let pool = try DatabasePool(path: path, configuration: config)
             try ServerSchema.migrator.migrate(pool)
             try AuditKeySetup.prepare(pool, holder: holder, file: keyFile, create: createAuditKey)
-            return ServerDatabase(pool: pool, path: path, auditKeyFile: keyFile, auditKey: holder)
+            // The -wal and -shm files exist now; a store from an earlier build may have had them 0644.
+            let walAndShm = try DataFolderPermissions.secure(folder: dataDirectory)
+            return ServerDatabase(
+                pool: pool, path: path, auditKeyFile: keyFile, auditKey: holder, tightenedPermissions: tightened + walAndShm)
         } catch let error as AuditKeyError {
             throw StorageError(error.message, code: error.code)
+        } catch let error as StorageError {
+            throw error
         } catch {
             throw StorageError("Cannot open the FieldSync database at \(path): \(error)")
         }

@@ -39,6 +39,12 @@ struct ChangeSetApplier {
                 .conflict, .outOfOrder,
                 "This device already sent change set number \(lastSequence) under another id, so number \(changeSet.deviceSequence) is out of order. Change sets must be numbered 1, 2, 3 … in the order they were made.")
         }
+        if changeSet.deviceSequence - lastSequence > WireProtocol.maxSequenceGap {
+            // Accepting it would refuse every later change set of this device as out of order.
+            throw APIError(
+                .badRequest, .sequenceOutOfRange,
+                "deviceSequence \(changeSet.deviceSequence) jumps more than \(WireProtocol.maxSequenceGap) past this device's last change set (\(lastSequence)); number change sets 1, 2, 3 … in the order they were made. Nothing was stored.")
+        }
 
         var counter = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM feed_counter WHERE id = 1")) ?? 0
         let author = Authorship(
