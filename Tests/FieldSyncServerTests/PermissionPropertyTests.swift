@@ -22,7 +22,7 @@ struct PermissionPropertyTests {
         return (0..<UInt64(runs)).map { 0x9E12_0000 + $0 }
     }
 
-    static let steps = 120
+    static let steps = 150
 
     /// Refusal codes that are not about permission or state (a check, a cap, a stale choice).
     static let otherRefusals: Set<String> = [
@@ -36,35 +36,60 @@ struct PermissionPropertyTests {
         let world = try PermissionWorld(usersPerRole: 2)
         let users = world.everyone
         let authors = users.map(\.userName) + [PermissionWorld.otherAuthor]
-        // Some records in every state, started by anyone, so every cell is reachable.
+        // Records in every state, started by anyone, holding open conflicts (on fields, list items
+        // and whole records) that others left, so every cell is reachable; and some tombstones
+        // holding an edit that met the delete.
         var seeded: [(RecordSnapshot, [PermissionWorld.Written])] = []
         for kind in RecordKind.allCases {
+            let reps = Representative.of(kind)
+            var fields = kind == .visit ? PermissionWorld.completeVisit : PermissionWorld.readyPep
+            for rep in reps { fields[rep.field] = rep.current }
             for state in DomainPermissions.states(kind) {
-                let fields = kind == .visit ? PermissionWorld.completeVisit : PermissionWorld.readyPep
-                var all = fields
-                for rep in Representative.of(kind) { all[rep.field] = rep.current }
-                let young = rng.chance(0.9) ? world.harness.youngPerson : world.unallocated
-                seeded.append(
-                    (PermissionWorld.record(kind, state: state, createdBy: authors.randomElement(using: &rng)!, fields: all, youngPerson: young), []))
+                for _ in 0..<2 {
+                    let young = rng.chance(0.9) ? world.harness.youngPerson : world.unallocated
+                    var record = PermissionWorld.record(
+                        kind, state: state, createdBy: authors.randomElement(using: &rng)!, fields: fields, youngPerson: young)
+                    for rep in reps.shuffled(using: &rng).prefix(2) {
+                        record.conflicts.append(PermissionWorld.conflict(on: rep.path, current: rep.conflictCurrent, held: rep.held))
+                    }
+                    if rng.chance(0.3) { record.conflicts.append(PermissionWorld.conflict(on: "(record)", current: .object(fields), held: .null)) }
+                    seeded.append((record, []))
+                }
+            }
+            for state in DomainPermissions.deletable[kind]!.sorted() {
+                let rep = reps.randomElement(using: &rng)!
+                var record = PermissionWorld.record(
+                    kind, state: state, createdBy: authors.randomElement(using: &rng)!, fields: fields, youngPerson: world.harness.youngPerson,
+                    deleted: true)
+                record.conflicts = [PermissionWorld.conflict(on: "(record)", current: .null, held: .object([rep.field: rep.updated]))]
+                seeded.append((record, []))
             }
         }
         var ids = try await world.put(seeded).map(\.id)
         var log: [String] = []
 
         for step in 0..<Self.steps {
-            let device = users.randomElement(using: &rng)!
+            // Everyone, the admin less often (they may do nothing).
+            let device = users.filter { $0.role != Role.admin.rawValue || rng.chance(0.3) }.randomElement(using: &rng)!
             let role = try #require(Role(rawValue: device.role))
             let roll = rng.next() % 100
-            let target = ids.randomElement(using: &rng)!
-            let before = try #require(try await world.harness.record(target))
+            var target = ids.randomElement(using: &rng)!
+            var before = try #require(try await world.harness.record(target))
+            if roll >= 72 {
+                // A resolution: look at a few records for one with an open conflict.
+                for _ in 0..<6 where before.conflicts.isEmpty {
+                    target = ids.randomElement(using: &rng)!
+                    before = try #require(try await world.harness.record(target))
+                }
+            }
             let planned: Planned
-            if roll < 10 {
+            if roll < 8 {
                 planned = plannedCreate(world, role: role, &rng)
-            } else if roll < 45 {
+            } else if roll < 40 {
                 planned = plannedUpdate(world, before, role: role, user: device.userName, &rng)
-            } else if roll < 65 {
+            } else if roll < 62 {
                 planned = try await plannedMove(world, before, role: role, user: device.userName, &rng)
-            } else if roll < 75 {
+            } else if roll < 72 {
                 planned = plannedDelete(world, before, role: role, user: device.userName, &rng)
             } else {
                 planned = plannedResolve(world, before, role: role, user: device.userName, &rng)
@@ -98,6 +123,9 @@ struct PermissionPropertyTests {
                 }
             }
         }
+        // Not a vacuous run: both answers occurred.
+        #expect(log.contains { !$0.hasSuffix("rejected forbidden") && !$0.contains("→ rejected") }, "seed \(seed): nothing was allowed")
+        #expect(log.contains { $0.contains("→ rejected forbidden") }, "seed \(seed): nothing was forbidden")
         if ProcessInfo.processInfo.environment["FIELDSYNC_PERMISSION_LOG"] != nil { print(log.joined(separator: "\n")) }
     }
 
@@ -245,7 +273,7 @@ struct PermissionPropertyTests {
         let visible = sees(role, record, world)
         if conflict.field == "(record)" {
             let restoring = reps.first { rep in conflict.held.objectValue?.keys.contains(rep.field) == true } ?? reps[0]
-            let value: JSONValue? = choice == .value ? .object([restoring.field: restoring.resolution]) : nil
+            let value: JSONValue? = choice == .value ? .object([restoring.field: restoring.isList ? restoring.updated : restoring.resolution]) : nil
             let held = conflict.held.objectValue ?? [:]
             // Restoring writes every field held (or given); the strictest of their groups decides.
             let groups = Set((choice == .value ? [restoring.field] : Array(held.keys)).compactMap { field in reps.first { $0.field == field }?.group })
