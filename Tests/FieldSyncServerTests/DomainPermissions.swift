@@ -318,6 +318,10 @@ enum DomainPermissions {
             name: "a late edit of a deleted record by a user who may never write that field is refused record_deleted, not forbidden (nothing changes either way)",
             area: .random
         ) { $0.operation == "update of a deleted record, by a user who may never write the field" },
+        Disagreement(
+            name: "deleting an already deleted record is answered applied (a no-op) even for a user who may not discard it (RecordMutator.delete answers before the discard check)",
+            area: .records
+        ) { $0.operation == "delete of a deleted record" },
         Disagreement(name: "a team manager writes a PEP's header after starting it (§2.4: SW, DT only)", area: .fields) {
             $0.kind == .pep && $0.group == .pepHeader && $0.role == tm && $0.operation != "create"
         },

@@ -24,6 +24,13 @@ struct Representative: CustomStringConvertible {
     var newItem: [String: JSONValue]? = nil
     var member: String? = nil
 
+    /// For a list: the list with its held item's member rewritten.
+    var rewritten: JSONValue {
+        guard let member, let items = current.arrayValue, var item = items.first?.objectValue else { return current }
+        item[member] = .string("Rewritten.")
+        return .array([.object(item)])
+    }
+
     var description: String { "\(group.rawValue) (\(field))" }
 
     static func text(_ group: DomainPermissions.Group, _ field: String, _ current: String) -> Representative {

@@ -63,10 +63,14 @@ struct PermissionMatrixTests {
 
     enum FieldOperation: CaseIterable {
         case update, held, value, current
+        /// For a list: an update rewriting the item the list holds, claiming the device never saw
+        /// it (an empty base), the way finding 2 rewrote an authorised visit's addendum.
+        case rewrite
 
         var name: String {
             switch self {
             case .update: "update"
+            case .rewrite: "update rewriting a held item"
             case .held: "resolve held"
             case .value: "resolve value"
             case .current: "resolve current"
@@ -86,7 +90,9 @@ struct PermissionMatrixTests {
         var cells: [Cell] = []
         for role in Self.roles {
             for author in [true, false] {
-                for operation in FieldOperation.allCases { cells.append(Cell(role: role, author: author, allocated: true, operation: operation)) }
+                for operation in FieldOperation.allCases where operation != .rewrite || rep.isList {
+                    cells.append(Cell(role: role, author: author, allocated: true, operation: operation))
+                }
                 cells.append(Cell(role: role, author: author, allocated: false, operation: .update))
             }
         }
@@ -105,6 +111,7 @@ struct PermissionMatrixTests {
             let op: ChangeOperation =
                 switch cell.operation {
                 case .update: .update(before.id, base: before.version, fields: [rep.field: rep.updated], baseFields: [rep.field: rep.current])
+                case .rewrite: .update(before.id, base: before.version, fields: [rep.field: rep.rewritten], baseFields: [rep.field: .array([])])
                 case .held: .resolve(before.id, base: before.version, conflict: conflict.id, choice: .held)
                 case .value: .resolve(before.id, base: before.version, conflict: conflict.id, choice: .value, value: rep.resolution)
                 case .current: .resolve(before.id, base: before.version, conflict: conflict.id, choice: .current)
@@ -115,6 +122,8 @@ struct PermissionMatrixTests {
             } else {
                 switch cell.operation {
                 case .update: expected = DomainPermissions.update(rep.group, state: state, author: cell.author, role: cell.role)
+                case .rewrite:
+                    expected = DomainPermissions.update(rep.group, state: state, author: cell.author, role: cell.role, rewrites: true)
                 case .held, .value, .current:
                     let choice: ResolutionChoice = cell.operation == .held ? .held : cell.operation == .value ? .value : .current
                     expected = DomainPermissions.resolve(
@@ -135,6 +144,9 @@ struct PermissionMatrixTests {
             switch cell.operation {
             case .update:
                 #expect(after.fields[rep.field] == rep.updated, "\(description) (\(rep)): the update was not written")
+            case .rewrite:
+                // Merged against the device's (empty) base: a conflict on the item, or the rewrite.
+                #expect(after.version > before.version, "\(description) (\(rep)): allowed, yet nothing happened")
             case .held, .value, .current:
                 let want = cell.operation == .held ? rep.held : cell.operation == .value ? rep.resolution : rep.conflictCurrent
                 #expect(path.value(in: after.fields) == want, "\(description) (\(rep)): the resolution did not write its choice")
@@ -181,11 +193,12 @@ struct PermissionMatrixTests {
         for kind in Self.kinds {
             let restoring = kind == .visit ? Representative.visit[0] : Representative.pep[4]
             for state in DomainPermissions.states(kind) {
-                enum Operation { case delete, record(deleted: Bool, ResolutionChoice) }
+                enum Operation { case delete, deleteAgain, record(deleted: Bool, ResolutionChoice) }
                 var cells: [(Role, Bool, Operation)] = []
                 for role in Self.roles {
                     for author in [true, false] {
                         cells.append((role, author, .delete))
+                        cells.append((role, author, .deleteAgain))
                         for deleted in [false, true] {
                             for choice in [ResolutionChoice.held, .value, .current] { cells.append((role, author, .record(deleted: deleted, choice))) }
                         }
@@ -197,6 +210,7 @@ struct PermissionMatrixTests {
                         var record = PermissionWorld.record(
                             kind, state: state, createdBy: createdBy, fields: [restoring.field: restoring.current],
                             youngPerson: world.harness.youngPerson)
+                        if case .deleteAgain = operation { record.deleted = true }
                         if case .record(let deleted, _) = operation {
                             record.deleted = deleted
                             // A live record holds someone's delete; a tombstone holds someone's edit.
@@ -217,6 +231,10 @@ struct PermissionMatrixTests {
                         op = .delete(before.id, base: before.version)
                         expected = DomainPermissions.delete(kind, state: state, author: author, role: role)
                         name = "delete"
+                    case .deleteAgain:
+                        op = .delete(before.id, base: before.version)
+                        expected = DomainPermissions.mayDiscard(kind, author: author, role: role) ? .allowed : .forbidden
+                        name = "delete of a deleted record"
                     case .record(let deleted, let choice):
                         let value: JSONValue? = choice == .value ? .object([restoring.field: restoring.resolution]) : nil
                         op = .resolve(before.id, base: before.version, conflict: before.conflicts[0].id, choice: choice, value: value)
@@ -234,7 +252,7 @@ struct PermissionMatrixTests {
                         continue
                     }
                     switch operation {
-                    case .delete:
+                    case .delete, .deleteAgain:
                         #expect(after.deleted, "\(cell): not deleted")
                     case .record(let deleted, let choice):
                         #expect(after.conflicts.isEmpty, "\(cell): the conflict is still open")
