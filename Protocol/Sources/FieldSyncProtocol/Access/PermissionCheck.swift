@@ -49,7 +49,10 @@ extension PermissionMatrix {
         _ group: FieldGroup, kind: RecordKind, state: String, createdBy: String, by actor: Actor
     ) -> PermissionDecision {
         let asWriter = write(group, kind: kind, state: state, createdBy: createdBy, by: actor)
-        guard case .forbidden = asWriter, let role = actor.role else { return asWriter }
+        // Also when the user writes the group only in other states (a team manager writes addenda
+        // of others' visits only once authorised, yet settles their conflicts while in draft).
+        if case .allowed = asWriter { return asWriter }
+        guard let role = actor.role else { return asWriter }
         let grants = settles.filter { $0.kind == kind && $0.group == group && $0.roles.contains(role) }
         guard !grants.isEmpty else { return asWriter }
         if let grant = grants.first(where: { $0.states.contains(state, of: kind) }) { return .allowed(grant.conditions) }
