@@ -67,6 +67,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
+    @Option(
+        help: ArgumentHelp(
+            "Whether a read waits for its audit entry to be committed: deferred or strict.",
+            discussion: "deferred (the default) answers pulls, histories and reports at once and commits their audit entries with the writer's next group; strict answers only once the entry is durable, waiting behind the group in progress. Exports always wait for their start entry."))
+    var readAudit: ReadAuditMode = .deferred
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535.") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024.") }
@@ -78,7 +84,9 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "fieldsync-server")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let configuration = ServerConfiguration(dataDirectory: data, host: host, port: port, maxBodyBytes: maxBodyBytes)
+        var options = ServerConfiguration(dataDirectory: data, host: host, port: port, maxBodyBytes: maxBodyBytes)
+        options.readAudit = readAudit
+        let configuration = options
         let app = try FieldSyncServer.makeApplication(configuration: configuration, logger: logger) { port in
             // Written unbuffered: tests and scripts wait for this line to learn the port.
             FileHandle.standardOutput.write(
@@ -87,3 +95,5 @@ struct Serve: AsyncParsableCommand {
         try await app.runService()
     }
 }
+
+extension ReadAuditMode: ExpressibleByArgument {}
