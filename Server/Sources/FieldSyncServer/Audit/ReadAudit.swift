@@ -21,7 +21,17 @@ struct ReadAudit: Sendable {
                     record: record, youngPerson: youngPerson, detail: detail))
         ]
         if let report { writes.append(.deviceReport(report, device: device.deviceId)) }
-        switch override ?? mode {
+        try await write(writes, mode: override ?? mode)
+    }
+
+    /// Only the device's health report: for a request that read no case content.
+    func report(_ report: DeviceReport?, by device: AuthenticatedDevice) async throws {
+        guard let report else { return }
+        try await write([.deviceReport(report, device: device.deviceId)], mode: .deferred)
+    }
+
+    private func write(_ writes: [SideWrite], mode: ReadAuditMode) async throws {
+        switch mode {
         case .strict: _ = try await writer.commit(writes)
         case .deferred: try await writer.commitUnlessBusy(writes)
         }

@@ -55,6 +55,12 @@ struct FeedReader: Sendable {
         }
         let next = FeedCursor(sequence: read.sequence, generation: generation, catchUp: read.catchUp)
         let page = DirectJSON.pullPage(documents: read.documents, cursor: next, more: read.more, removed: read.removed)
+        if read.documents.isEmpty && read.removed.isEmpty && read.generation != nil && !read.isCatchUp {
+            // Nothing of any case was read (a device polling an unchanged feed): its contact is
+            // kept for device health, but it is not a read for the audit trail (docs/decisions.md).
+            try await audit.report(report, by: device)
+            return page
+        }
         try await audit.record(
             "SYNC_DOWNLOAD", by: device,
             detail: "records=\(read.documents.count) after=\(cursor.token) cursor=\(next.token)\(read.isCatchUp ? " catch-up" : "") removed=\(read.removed.map { $0.uuidString.lowercased() }.sorted().joined(separator: ","))",

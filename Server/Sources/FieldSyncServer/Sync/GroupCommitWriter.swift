@@ -58,7 +58,8 @@ actor GroupCommitWriter {
     /// Commits `writes` with the next group and returns once they are durable: each write's result
     /// (the generation of a scope snapshot, else nil). All or nothing.
     func commit(_ writes: [SideWrite]) async throws -> [Int64?] {
-        try await withCheckedThrowingContinuation { continuation in
+        let writes = withoutRepeatedReports(writes)
+        return try await withCheckedThrowingContinuation { continuation in
             sideWrites.append(PendingSideWrites(writes: writes, continuation: continuation))
             startDraining()
         }
@@ -67,6 +68,8 @@ actor GroupCommitWriter {
     /// Hands `writes` to the next group and returns at once (they are committed milliseconds
     /// later, or when the server stops: ``flush()``).
     func enqueue(_ writes: [SideWrite]) {
+        let writes = withoutRepeatedReports(writes)
+        guard !writes.isEmpty else { return }
         sideWrites.append(PendingSideWrites(writes: writes, continuation: nil))
         startDraining()
     }
@@ -90,6 +93,22 @@ actor GroupCommitWriter {
 
     /// Side writes that could not be stored (nobody waited for them); for the server's log.
     private(set) var lostSideWrites = 0
+
+    /// The last health report written for each device by a side write, and when.
+    private var lastReports: [UUID: (report: DeviceReport, at: ContinuousClock.Instant)] = [:]
+    /// A device that polls reports the same health many times a second; the same report again
+    /// within this interval is not written again (its last contact is then at most this stale).
+    private let reportInterval = Duration.seconds(5)
+
+    private func withoutRepeatedReports(_ writes: [SideWrite]) -> [SideWrite] {
+        writes.filter { write in
+            guard case .deviceReport(let report, let device) = write else { return true }
+            let now = ContinuousClock.now
+            if let last = lastReports[device], last.report == report, now - last.at < reportInterval { return false }
+            lastReports[device] = (report, now)
+            return true
+        }
+    }
 
     private func startDraining() {
         if !draining {

@@ -38,6 +38,13 @@ enum SideWrite: Sendable {
     }
 }
 
+extension DeviceReport: Equatable {
+    static func == (a: DeviceReport, b: DeviceReport) -> Bool {
+        a.client == b.client && a.protocolVersion == b.protocolVersion && a.unsent == b.unsent
+            && a.oldestUnsentSeconds == b.oldestUnsentSeconds
+    }
+}
+
 /// Whether a read waits for its audit entry to be committed before it is answered
 /// (docs/decisions.md, "Reads are audited through the writer").
 public enum ReadAuditMode: String, Sendable, CaseIterable {
