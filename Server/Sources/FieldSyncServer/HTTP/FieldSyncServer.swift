@@ -32,7 +32,7 @@ public enum FieldSyncServer {
         let checkpointer = try WALCheckpointer(databasePath: database.path, logger: logger)
         let router = Router()
         router.add(middleware: ErrorMiddleware<BasicRequestContext>(logger: logger))
-        let writer = GroupCommitWriter(database: database, checkpointer: checkpointer)
+        let writer = GroupCommitWriter(database: database, checkpointer: checkpointer, logger: logger)
         let routes = SyncRoutes(
             database: database, writer: writer,
             authenticator: DeviceAuthenticator(database: database),

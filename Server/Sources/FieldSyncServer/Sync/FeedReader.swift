@@ -2,6 +2,7 @@ import FieldSyncProtocol
 import Foundation
 import GRDB
 import HTTPTypes
+import Synchronization
 
 /// Reads the change feed for one device: the current state of every record in the device's
 /// scope whose version is after the cursor, in version order, a page at a time.
@@ -74,11 +75,25 @@ struct FeedReader: Sendable {
             "The cursor '\(cursor.token)' is not one this server gave this device (\(why)). Start over: pull again without a cursor (fieldsync does this by itself); records already on the device are sent again and nothing is lost.")
     }
 
+    /// The scope a device was given under `generation`. Snapshots never change once written, so
+    /// each is decoded once and kept (a polling device sends the same generation every time).
     private static func snapshot(_ device: String, _ generation: Int64, in db: Database) throws -> AccessScope? {
-        try Data.fetchOne(
-            db.cachedStatement(sql: "SELECT scope FROM scope_snapshots WHERE device_id = ? AND generation = ?"), arguments: [device, generation]
-        ).map { try WireProtocol.makeDecoder().decode(AccessScope.self, from: $0) }
+        let key = "\(device).\(generation)"
+        if let known = snapshots.withLock({ $0[key] }) { return known }
+        guard
+            let scope = try Data.fetchOne(
+                db.cachedStatement(sql: "SELECT scope FROM scope_snapshots WHERE device_id = ? AND generation = ?"),
+                arguments: [device, generation]
+            ).map({ try WireProtocol.makeDecoder().decode(AccessScope.self, from: $0) })
+        else { return nil }
+        snapshots.withLock { cache in
+            if cache.count >= 20_000 { cache.removeAll() }  // bounded: a cache, not a copy of the table
+            cache[key] = scope
+        }
+        return scope
     }
+
+    private static let snapshots = Mutex<[String: AccessScope]>([:])
 
     private static func read(device: AuthenticatedDevice, after cursor: FeedCursor, limit: Int, in db: Database) throws -> Read {
         let deviceId = device.deviceId.uuidString
@@ -125,15 +140,31 @@ struct FeedReader: Sendable {
     /// moves to the feed's head (this read saw every version up to it), so a device whose scope
     /// holds few records does not scan the same stretch of the feed again on every pull.
     private static func feed(scope: AccessScope, generation: Int64?, after: Int64, head: Int64, limit: Int, in db: Database) throws -> Read {
-        let rows = try Row.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    SELECT version, document FROM records
-                    WHERE version > ? AND kind IN (SELECT value FROM json_each(?))
-                      AND (? OR young_person IN (SELECT value FROM json_each(?)))
-                    ORDER BY version LIMIT ?
-                    """),
-            arguments: [after, kindsJSON(scope.kinds), scope.allYoungPeople, scope.youngPeopleJSON, limit + 1])
+        let rows: [Row]
+        if !scope.allYoungPeople && scope.youngPeople.count <= smallScope {
+            // A small caseload: read its young people's records by the (young person, version)
+            // index, not every record after the cursor (a device polling during a burst of
+            // pushes would otherwise read the whole burst to find its few records).
+            rows = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT version, document FROM records
+                        WHERE young_person IN (SELECT value FROM json_each(?)) AND version > ?
+                          AND kind IN (SELECT value FROM json_each(?))
+                        ORDER BY version LIMIT ?
+                        """),
+                arguments: [scope.youngPeopleJSON, after, kindsJSON(scope.kinds), limit + 1])
+        } else {
+            rows = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT version, document FROM records
+                        WHERE version > ? AND kind IN (SELECT value FROM json_each(?))
+                          AND (? OR young_person IN (SELECT value FROM json_each(?)))
+                        ORDER BY version LIMIT ?
+                        """),
+                arguments: [after, kindsJSON(scope.kinds), scope.allYoungPeople, scope.youngPeopleJSON, limit + 1])
+        }
         let page = rows.prefix(limit)
         let more = rows.count > limit
         return Read(
@@ -177,6 +208,11 @@ struct FeedReader: Sendable {
             documents: page.map { $0["document"] }, removed: removed, more: true, sequence: sequence, generation: generation,
             scope: scope, catchUp: progress, isCatchUp: true)
     }
+
+    /// Up to this many young people, the feed is read by young person (measured on 20,000
+    /// records: 1 young person 10 µs against 320 µs for the scan by version, 12 about 40 against
+    /// 380; from about 64 the scan by version is faster).
+    static let smallScope = 16
 
     static func kindsJSON(_ kinds: Set<RecordKind>) -> String {
         "[" + kinds.map { "\"\($0.rawValue)\"" }.sorted().joined(separator: ",") + "]"

@@ -1,6 +1,7 @@
 import FieldSyncProtocol
 import Foundation
 import GRDB
+import Logging
 
 /// Serialises all change-set writes and commits them in groups.
 ///
@@ -39,9 +40,13 @@ actor GroupCommitWriter {
     /// Keeps the WAL short (nil in tests that run no checkpointer).
     private let checkpointer: WALCheckpointer?
 
-    init(database: ServerDatabase, checkpointer: WALCheckpointer? = nil) {
+    /// Where a side write nobody waited for is reported if it could not be stored.
+    private let logger: Logger?
+
+    init(database: ServerDatabase, checkpointer: WALCheckpointer? = nil, logger: Logger? = nil) {
         self.database = database
         self.checkpointer = checkpointer
+        self.logger = logger
     }
 
     func apply(_ changeSet: ChangeSet, by device: AuthenticatedDevice, report: DeviceReport? = nil) async throws -> ChangeSetResult {
@@ -91,8 +96,13 @@ actor GroupCommitWriter {
         _ = try? await commit([])
     }
 
-    /// Side writes that could not be stored (nobody waited for them); for the server's log.
+    /// Side writes nobody waited for that could not be stored (each is also logged).
     private(set) var lostSideWrites = 0
+
+    private func lost(_ writes: [SideWrite], _ error: any Error) {
+        lostSideWrites += 1
+        logger?.error("A read's audit entry or device report could not be stored: \(error)", metadata: ["writes": "\(writes.count)"])
+    }
 
     /// The last health report written for each device by a side write, and when.
     private var lastReports: [UUID: (report: DeviceReport, at: ContinuousClock.Instant)] = [:]
@@ -169,8 +179,8 @@ actor GroupCommitWriter {
                 for (item, outcome) in zip(sideGroup, sideOutcomes) {
                     if let continuation = item.continuation {
                         continuation.resume(with: outcome)
-                    } else if case .failure = outcome {
-                        lostSideWrites += 1
+                    } else if case .failure(let error) = outcome {
+                        lost(item.writes, error)
                     }
                 }
                 if let checkpointer {
@@ -183,7 +193,7 @@ actor GroupCommitWriter {
                 // The commit itself failed: nothing of the group is stored, so nobody is acknowledged.
                 for item in group { item.continuation.resume(throwing: error) }
                 for item in sideGroup {
-                    if let continuation = item.continuation { continuation.resume(throwing: error) } else { lostSideWrites += 1 }
+                    if let continuation = item.continuation { continuation.resume(throwing: error) } else { lost(item.writes, error) }
                 }
             }
         }
