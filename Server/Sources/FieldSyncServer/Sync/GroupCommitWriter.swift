@@ -62,8 +62,9 @@ actor GroupCommitWriter {
 
     /// Commits `writes` with the next group and returns once they are durable: each write's result
     /// (the generation of a scope snapshot, else nil). All or nothing.
-    func commit(_ writes: [SideWrite]) async throws -> [Int64?] {
-        let writes = withoutRepeatedReports(writes)
+    func commit(_ requested: [SideWrite]) async throws -> [Int64?] {
+        let writes = withoutRepeatedReports(requested)
+        if writes.isEmpty && !requested.isEmpty { return [] }  // only repeated reports: nothing to write
         return try await withCheckedThrowingContinuation { continuation in
             sideWrites.append(PendingSideWrites(writes: writes, continuation: continuation))
             startDraining()
