@@ -10,6 +10,10 @@ import Glibc
 /// is audited when it starts, not only when its last line is sent.
 @Suite("Reads are audited: history, compliance, device lists, exports started and finished")
 struct ReadAuditTests {
+    /// Every read waits for its entry, so the trail can be read back at once (the default,
+    /// `deferred`, can answer a read while pushes commit and write its entry just after).
+    static let strictAudit = ["--read-audit", "strict"]
+
     struct Entry: Decodable {
         let action: String
         let actor: String
@@ -26,7 +30,7 @@ struct ReadAuditTests {
 
     @Test("History reads, compliance reports and a manager's device list each leave an entry naming who read what")
     func readsAreAudited() async throws {
-        let world = try TestWorld()
+        let world = try TestWorld(serverArguments: Self.strictAudit)
         let alice = try world.device("alice")
         let manager = try world.device("maria", role: "TM", team: "north", shared: false)
         let id = try alice.newVisit(["purpose=Read later"])
@@ -55,7 +59,7 @@ struct ReadAuditTests {
 
     @Test("An export is audited when it starts and when it ends; one cut off part-way still leaves its start entry")
     func exportsAreAuditedFromTheStart() async throws {
-        let world = try TestWorld()
+        let world = try TestWorld(serverArguments: Self.strictAudit)
         let alice = try world.device("alice")
         for n in 0..<3 { _ = try alice.newVisit(["purpose=Export \(n)"]) }
         try alice.sync()

@@ -10,6 +10,10 @@ import Glibc
 /// hold it up; what it writes (its audit entry, the device report) goes through the writer.
 @Suite("Pulls never wait for the write lock")
 struct ReadPathTests {
+    /// Every read waits for its entry, so the trail can be read back at once (the default,
+    /// `deferred`, can answer a read while pushes commit and write its entry just after).
+    static let strictAudit = ["--read-audit", "strict"]
+
     /// A process that holds SQLite's write lock on the server's database until it is stopped.
     final class LockHolder {
         let process = Process()
@@ -49,7 +53,7 @@ struct ReadPathTests {
 
     @Test("With the write lock held by someone else, a device's pull of an unchanged feed still answers; the next delivers and is audited")
     func pullWithoutWriteLock() async throws {
-        let world = try TestWorld()
+        let world = try TestWorld(serverArguments: Self.strictAudit)
         let alice = try world.device("alice")
         let bob = try await WireClient.enrolled(world, user: "bob")
         _ = try alice.newVisit(["purpose=Before the long write"])

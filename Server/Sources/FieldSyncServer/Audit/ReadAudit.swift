@@ -24,10 +24,11 @@ struct ReadAudit: Sendable {
         try await write(writes, mode: override ?? mode)
     }
 
-    /// Only the device's health report: for a request that read no case content.
-    func report(_ report: DeviceReport?, by device: AuthenticatedDevice) async throws {
+    /// Only the device's health report, for a request that read no case content: handed to the
+    /// writer without waiting (health needs no durability before the answer).
+    func report(_ report: DeviceReport?, by device: AuthenticatedDevice) async {
         guard let report else { return }
-        try await write([.deviceReport(report, device: device.deviceId)], mode: .deferred)
+        await writer.enqueue([.deviceReport(report, device: device.deviceId)])
     }
 
     private func write(_ writes: [SideWrite], mode: ReadAuditMode) async throws {

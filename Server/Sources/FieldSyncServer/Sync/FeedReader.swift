@@ -59,7 +59,7 @@ struct FeedReader: Sendable {
         if read.documents.isEmpty && read.removed.isEmpty && read.generation != nil && !read.isCatchUp {
             // Nothing of any case was read (a device polling an unchanged feed): its contact is
             // kept for device health, but it is not a read for the audit trail (docs/decisions.md).
-            try await audit.report(report, by: device)
+            await audit.report(report, by: device)
             return page
         }
         try await audit.record(
