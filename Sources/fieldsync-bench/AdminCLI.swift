@@ -26,9 +26,9 @@ struct AdminCLI: Sendable {
         }
     }
 
-    /// Allocates a young person to a user as key worker.
-    func allocate(youngPerson: UUID, user: String) throws {
-        _ = try run(["allocate", "--young-person", youngPerson.uuidString, "--user", user, "--role", "key"])
+    /// Allocates a young person to a user as key worker (or, with `role: "co"`, co-worker).
+    func allocate(youngPerson: UUID, user: String, role: String = "key") throws {
+        _ = try run(["allocate", "--young-person", youngPerson.uuidString, "--user", user, "--role", role])
     }
 
     /// Whether this server's admin CLI has allocations (servers that scope access by young person).

@@ -21,8 +21,8 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Which workloads to report, comma-separated: w1,w2,w3,w4. W1 always runs, as the data the others use.",
-            discussion: "w4 (not in the default) loads the store to --w4-records through the API and repeats W2's incremental pull on it; at a million records it takes several minutes and about 5 GB of disk."))
+            "Which workloads to report, comma-separated: w1,w2,w3,w4,w5. W1 always runs, as the data the others use.",
+            discussion: "w4 (not in the default) loads the store to --w4-records through the API and repeats W2's incremental pull on it; at a million records it takes several minutes and about 5 GB of disk. w5 (not in the default: 250 more users and devices to set up) pushes W1 again from fresh devices while 200 other devices pull in a loop, and compares with W1 alone."))
     var workloads = "w1,w2,w3"
 
     @Option(help: "W4: how many records the store holds before its incremental pull.")
@@ -30,6 +30,12 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(help: "How many W1 devices (W3 edits 20 records of each).")
     var devices = 50
+
+    @Option(help: "W5: milliseconds each puller waits between its pulls (0: pull again straight away).")
+    var w5PauseMs = 0
+
+    @Option(help: "W5 and all: whether the server's reads wait for their audit entry: deferred (its default) or strict.")
+    var readAudit: String?
 
     @Option(
         help: ArgumentHelp(
@@ -47,6 +53,8 @@ struct BenchCommand: AsyncParsableCommand {
         guard (1...20).contains(runs) else { throw ValidationError("--runs must be from 1 to 20.") }
         guard (1...1_000).contains(devices) else { throw ValidationError("--devices must be from 1 to 1000.") }
         guard (20_000...10_000_000).contains(w4Records) else { throw ValidationError("--w4-records must be from 20,000 to 10,000,000.") }
+        guard (0...10_000).contains(w5PauseMs) else { throw ValidationError("--w5-pause-ms must be from 0 to 10,000.") }
+        guard readAudit == nil || ["deferred", "strict"].contains(readAudit!) else { throw ValidationError("--read-audit is deferred or strict.") }
         _ = try parsedWorkloads()
     }
 
@@ -55,7 +63,7 @@ struct BenchCommand: AsyncParsableCommand {
         for part in workloads.split(separator: ",") {
             let name = part.trimmingCharacters(in: .whitespaces).lowercased()
             guard let workload = Workload(rawValue: name) else {
-                throw ValidationError("'\(name)' is not a workload; use w1, w2, w3 and/or w4.")
+                throw ValidationError("'\(name)' is not a workload; use w1, w2, w3, w4 and/or w5.")
             }
             chosen.insert(workload)
         }
@@ -74,6 +82,8 @@ struct BenchCommand: AsyncParsableCommand {
         }
         var plan = RunPlan(serverBinary: binary, devices: devices, workloads: try parsedWorkloads(), transport: transport)
         plan.w4Records = w4Records
+        plan.w5PauseMilliseconds = w5PauseMs
+        if let readAudit { plan.serverArguments = ["--read-audit", readAudit] }
         let start = MachineLoad.now()
         Progress.say("machine at start: \(start.line)")
         var reports: [RunReport] = []

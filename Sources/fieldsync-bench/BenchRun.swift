@@ -3,7 +3,7 @@ import Foundation
 
 /// The workloads this executable implements.
 enum Workload: String, CaseIterable, Sendable, Codable {
-    case w1, w2, w3, w4
+    case w1, w2, w3, w4, w5
 }
 
 /// What every run does.
@@ -14,6 +14,10 @@ struct RunPlan: Sendable {
     let transport: TransportKind
     /// W4: how many records the store holds before its incremental pull.
     var w4Records = 1_000_000
+    /// W5: how long each puller waits between its pulls (0: straight away).
+    var w5PauseMilliseconds = 0
+    /// More `fieldsync-server serve` options.
+    var serverArguments: [String] = []
 }
 
 /// What one run found, or the error that stopped it.
@@ -40,6 +44,7 @@ enum BenchRun {
             .appendingPathComponent("fieldsync-bench-\(ProcessInfo.processInfo.processIdentifier)-run\(index)-\(UUID().uuidString.prefix(8))")
         let server = ServerProcess(
             binary: plan.serverBinary, dataDirectory: folder.appendingPathComponent("data").path, logDirectory: folder.path)
+        server.extraArguments = plan.serverArguments
         var devices: [DeviceClient] = []
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -85,11 +90,13 @@ enum BenchRun {
         // covers the whole team's records.
         let setupStart = ContinuousClock.now
         let w1Names = (0..<plan.devices).map { String(format: "bench-w1-%03d", $0 + 1) }
+        // W5's pullers are advisers, each co-worker for one W1 young person.
+        let w5Names = plan.workloads.contains(.w5) ? (0..<W5Mixed.pullers).map { String(format: "bench-w5-pull-%03d", $0 + 1) } : []
         let users: [(name: String, role: String)] =
             w1Names.map { ($0, "PA") } + [
                 ("bench-w2-reader", "TM"), ("bench-w2-writer", "PA"), ("bench-w3-a", "TM"), ("bench-w3-b", "TM"),
                 ("bench-verifier", "TM"),
-            ]
+            ] + w5Names.map { ($0, "PA") }
         let admin = AdminCLI(
             binary: plan.serverBinary, dataDirectory: server.dataDirectory,
             scratchDirectory: URL(fileURLWithPath: server.dataDirectory).deletingLastPathComponent().path)
@@ -106,11 +113,22 @@ enum BenchRun {
             }
             allocations += VisitGenerator(seed: Seeds.seed(.w2Writer, 0)).caseload.map { ($0, "bench-w2-writer") }
             _ = try await Blocking.inLanes(allocations, lanes: adminLanes) { try admin.allocate(youngPerson: $0.youngPerson, user: $0.user) }
+            let coWorkers = w5Names.enumerated().map { ($1, W5Mixed.youngPerson(puller: $0, devices: plan.devices).youngPerson) }
+            _ = try await Blocking.inLanes(coWorkers, lanes: adminLanes) { try admin.allocate(youngPerson: $0.1, user: $0.0, role: "co") }
             findings.note("Setup: the server scopes access by allocation; \(allocations.count) young people were allocated to their advisers.")
         }
+        // W5 pushes from a second device of each W1 adviser (its change sets numbered from 1).
+        let w5PushCodes = plan.workloads.contains(.w5)
+            ? try await Blocking.inLanes(w1Names, lanes: adminLanes) { try admin.enrolDevice(user: $0, deviceName: "\($0)-w5") } : []
         for (user, code) in zip(users, codes) {
             devices.append(try await DeviceClient.enrol(name: user.name, code: code, port: server.port, transport: plan.transport))
         }
+        var w5Pushers: [DeviceClient] = []
+        for (name, code) in zip(w1Names, w5PushCodes) {
+            w5Pushers.append(try await DeviceClient.enrol(name: "\(name)-w5", code: code, port: server.port, transport: plan.transport))
+        }
+        devices += w5Pushers
+        let w5Pullers = Array(devices[(plan.devices + 5)..<(plan.devices + 5 + w5Names.count)])
         let w1Devices = Array(devices.prefix(plan.devices))
         let reader = devices[plan.devices], writer = devices[plan.devices + 1]
         let deviceA = devices[plan.devices + 2], deviceB = devices[plan.devices + 3]
@@ -127,6 +145,7 @@ enum BenchRun {
             for check in w1.findings.checks { findings.check(check.name, check.passed, check.detail) }
         }
         guard plan.workloads.contains(.w2) || plan.workloads.contains(.w3) || plan.workloads.contains(.w4) else {
+            if plan.workloads.contains(.w5) { findings.append(try await w5(plan, w1.findings, w5Pushers, w5Pullers, server)) }
             return finish(findings, server)
         }
 
@@ -144,6 +163,7 @@ enum BenchRun {
                     a: deviceA, b: deviceB, reader: reader, readerCursor: w2.cursor, plans: w1.plans, snapshot: w2.snapshot,
                     server: server))
         }
+        if plan.workloads.contains(.w5) { findings.append(try await w5(plan, w1.findings, w5Pushers, w5Pullers, server)) }
         if plan.workloads.contains(.w4) {
             findings.append(
                 try await W4Scale.run(
@@ -152,6 +172,14 @@ enum BenchRun {
                     smallStoreIncremental: w2.findings.value(of: "w2.incHTTP")))
         }
         return finish(findings, server)
+    }
+
+    private static func w5(
+        _ plan: RunPlan, _ w1: Findings, _ pushers: [DeviceClient], _ pullers: [DeviceClient], _ server: ServerProcess
+    ) async throws -> Findings {
+        Progress.say("W5: \(pushers.count) devices push as in W1 while \(pullers.count) devices pull in a loop")
+        return try await W5Mixed.run(
+            pushers: pushers, pullers: pullers, baseline: w1, server: server, pauseMilliseconds: plan.w5PauseMilliseconds)
     }
 
     private static func finish(_ findings: Findings, _ server: ServerProcess) -> Findings {

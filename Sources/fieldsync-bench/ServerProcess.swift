@@ -15,6 +15,8 @@ final class ServerProcess: @unchecked Sendable {
     let errorURL: URL
     private let process = Process()
     private(set) var port = 0
+    /// More `serve` options (e.g. `--read-audit strict`).
+    var extraArguments: [String] = []
 
     /// Only loopback: the benchmark never talks to another address.
     static let host = "127.0.0.1"
@@ -35,7 +37,7 @@ final class ServerProcess: @unchecked Sendable {
             FileManager.default.createFile(atPath: errorURL.path, contents: nil)
         else { throw BenchError("Cannot create the server's log files beside \(dataDirectory).") }
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--data", dataDirectory, "--host", Self.host, "--port", "0"]
+        process.arguments = ["serve", "--data", dataDirectory, "--host", Self.host, "--port", "0"] + extraArguments
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
         process.standardError = try FileHandle(forWritingTo: errorURL)
         process.standardInput = FileHandle.nullDevice

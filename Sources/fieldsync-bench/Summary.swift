@@ -56,6 +56,13 @@ struct TargetVerdict: Codable, Sendable {
             verdicts.append(
                 TargetVerdict(target: "W2 full pull < 0.5 s (wall incl. client decoding)", figure: "w2.fullWall", median: wall, met: wall < 0.5))
         }
+        if let p99 = median("w5.pullP99") {
+            verdicts.append(TargetVerdict(target: "W5 pull p99 < 100 ms during the push", figure: "w5.pullP99", median: p99, met: p99 < 100))
+        }
+        if let ratio = median("w5.rateRatio") {
+            verdicts.append(
+                TargetVerdict(target: "W5 push with pullers >= 0.8x W1 alone", figure: "w5.rateRatio", median: ratio, met: ratio >= 0.8))
+        }
         return verdicts
     }
 }

@@ -87,6 +87,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Failed enrolments allowed per minute for the whole server, from all addresses.")
     var enrolFailuresPerMinuteOverall = 100
 
+    @Option(
+        help: ArgumentHelp(
+            "Whether a read waits for its audit entry to be committed: deferred or strict.",
+            discussion: "deferred (the default) answers pulls, histories and reports at once and commits their audit entries with the writer's next group; strict answers only once the entry is durable, waiting behind the group in progress. Exports always wait for their start entry."))
+    var readAudit: ReadAuditMode = .deferred
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535.") }
         guard auditAnchorIntervalSeconds >= 0 else { throw ValidationError("--audit-anchor-interval-seconds must be 0 or more.") }
@@ -114,6 +120,7 @@ struct Serve: AsyncParsableCommand {
             configuration.headerReadTimeoutSeconds = headerReadTimeoutSeconds
             configuration.enrolFailuresPerMinute = enrolFailuresPerMinute
             configuration.enrolFailuresPerMinuteOverall = enrolFailuresPerMinuteOverall
+            configuration.readAudit = readAudit
             return configuration
         }()
         let app = try FieldSyncServer.makeApplication(configuration: configuration, logger: logger) { port in
@@ -124,3 +131,5 @@ struct Serve: AsyncParsableCommand {
         try await app.runService()
     }
 }
+
+extension ReadAuditMode: ExpressibleByArgument {}

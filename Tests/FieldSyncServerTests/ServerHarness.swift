@@ -56,12 +56,12 @@ final class ServerHarness: @unchecked Sendable {
     }
 
     func history(_ id: UUID) async throws -> HistoryPage? {
-        try await HistoryReader(database: database).history(of: id)
+        try await HistoryReader(database: database).history(of: id)?.page
     }
 
     /// Every record in the device's scope after the cursor, as the device would pull it.
     func pull(_ device: AuthenticatedDevice, after cursor: FeedCursor) async throws -> PullPage {
-        let page = try await FeedReader(database: database).page(for: device, after: cursor, limit: WireProtocol.maxPageSize)
+        let page = try await FeedReader(database: database, writer: writer).page(for: device, after: cursor, limit: WireProtocol.maxPageSize)
         return try JSONDecoder().decode(PullPage.self, from: page)
     }
 }

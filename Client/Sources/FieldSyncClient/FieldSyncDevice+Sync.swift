@@ -167,9 +167,13 @@ extension FieldSyncDevice {
     }
 
     func pull(_ session: Session, pageSize: Int, _ report: inout SyncReport, _ progress: (@Sendable (SyncProgress) -> Void)?) async throws(ClientError) {
+        // Set when the server refused the cursor and the device pulls its whole scope again: the
+        // records received, so what is held but no longer sent can be removed at the end.
+        var resynced: Set<UUID>?
         // Bounded: a feed has at most one page per `pageSize` records; a million pages is far beyond any store.
         for _ in 0..<1_000_000 {
-            let cursor = try store.read { db in try store.setting(SettingKey.cursor, in: db) } ?? FeedCursor.start.token
+            let cursor = resynced != nil && report.pages == 0 ? FeedCursor.start.token
+                : try store.read { db in try store.setting(SettingKey.cursor, in: db) } ?? FeedCursor.start.token
             let answer = try await session.transport.send(
                 "GET", "v1/changes", query: [URLQueryItem(name: "after", value: cursor), URLQueryItem(name: "limit", value: String(pageSize))],
                 headers: try healthHeaders())
@@ -179,19 +183,46 @@ extension FieldSyncDevice {
                     report.message = "The server answered \(answer.status) to a pull; try again later."
                     return
                 }
+                if answer.status == 400, resynced == nil, HTTPTransport.errorBody(answer.body)?.code == ErrorCode.badCursor.rawValue {
+                    // The server does not know this cursor (a restored store, a server restored from
+                    // an older backup): start the feed over, once. Nothing unsent is touched.
+                    resynced = []
+                    report.pages = 0
+                    report.message = "The server did not recognise this device's feed position; everything in scope was pulled again."
+                    continue
+                }
                 throw Self.refusal(answer)
             }
             let page = try apply(page: answer.body)
+            resynced?.formUnion(page.ids)
             report.pages += 1
             report.received += page.count
             progress?(SyncProgress(phase: "received", done: report.received))
-            if !page.more { return }
+            if !page.more {
+                if let resynced { report.removed += try dropUnsent(except: resynced) }
+                return
+            }
+        }
+    }
+
+    /// After a whole-scope pull: removes the server copies (and local views) of records the
+    /// server no longer sent, so out of scope now, except records with edits still waiting to be sent.
+    func dropUnsent(except received: Set<UUID>) throws(ClientError) -> Int {
+        try store.write { db in
+            let held = try String.fetchAll(db, sql: "SELECT id FROM server_records WHERE id NOT IN (SELECT record FROM outbox_records)")
+            var dropped = 0
+            for id in held where UUID(uuidString: id).map({ !received.contains($0) }) ?? false {
+                try db.execute(sql: "DELETE FROM local_records WHERE id = ?", arguments: [id])
+                try db.execute(sql: "DELETE FROM server_records WHERE id = ?", arguments: [id])
+                dropped += 1
+            }
+            return dropped
         }
     }
 
     /// Stores one pulled page and moves the cursor, in one transaction: a crash mid-pull resumes
     /// from the last whole page.
-    func apply(page body: Data) throws(ClientError) -> (count: Int, more: Bool) {
+    func apply(page body: Data) throws(ClientError) -> (count: Int, more: Bool, ids: [UUID]) {
         let page: PullPage
         do { page = try PullPageFastDecoder.decode(body) ?? decoder.decode(PullPage.self, from: body) } catch {
             throw ClientError("bad_answer", "A page of the change feed could not be read: \(error)")
@@ -214,7 +245,7 @@ extension FieldSyncDevice {
             }
             try store.setSetting(SettingKey.cursor, page.cursor, in: db)
         }
-        return (page.records.count, page.more)
+        return (page.records.count, page.more, page.records.map(\.id))
     }
 
     /// Removes the records of young people who left this device's scope (contract 5.3), except

@@ -24,6 +24,8 @@ public struct ServerConfiguration: Sendable {
     /// Failed enrolments allowed per minute from one client address, and for the whole server.
     public var enrolFailuresPerMinute: Int = 10
     public var enrolFailuresPerMinuteOverall: Int = 100
+    /// Whether reads wait for their audit entry to be committed (docs/decisions.md).
+    public var readAudit: ReadAuditMode = .deferred
 
     public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 8787, maxBodyBytes: Int = WireProtocol.defaultMaxBodyBytes) {
         self.dataDirectory = dataDirectory
@@ -50,10 +52,13 @@ public enum FieldSyncServer {
         router.add(middleware: ErrorMiddleware<BasicRequestContext>(logger: logger))
         router.add(middleware: PeerAddressMiddleware<BasicRequestContext>())
         let admin = AdminService(database: database)
+        let writer = GroupCommitWriter(database: database, checkpointer: checkpointer, logger: logger)
         let routes = SyncRoutes(
-            database: database, writer: GroupCommitWriter(database: database, checkpointer: checkpointer),
-            authenticator: DeviceAuthenticator(database: database, securityAudit: securityAudit), feed: FeedReader(database: database),
+            database: database, writer: writer,
+            authenticator: DeviceAuthenticator(database: database, securityAudit: securityAudit),
+            feed: FeedReader(database: database, writer: writer, auditMode: configuration.readAudit),
             histories: HistoryReader(database: database), admin: admin,
+            readAudit: ReadAudit(writer: writer, mode: configuration.readAudit),
             maxBodyBytes: configuration.maxBodyBytes, logger: logger,
             enrolment: EnrolmentEndpoint(
                 database: database, admin: admin,
@@ -72,7 +77,7 @@ public enum FieldSyncServer {
                     idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "fieldsync-server"),
-            services: [checkpointer, securityAudit]
+            services: [checkpointer, securityAudit, SideWriteFlusher(writer: writer)]
                 + (configuration.auditAnchorInterval.map { [AuditAnchorLog(database: database, logger: logger, interval: $0)] } ?? []),
             onServerRunning: { channel in
                 await onRunning(channel.localAddress?.port ?? configuration.port)

@@ -14,6 +14,8 @@ struct SyncRoutes: Sendable {
     let feed: FeedReader
     let histories: HistoryReader
     let admin: AdminService
+    /// Audits reads through the writer's group commit (history, compliance, device lists, exports).
+    let readAudit: ReadAudit
     let maxBodyBytes: Int
     let logger: Logger
     let enrolment: EnrolmentEndpoint
@@ -83,9 +85,13 @@ struct SyncRoutes: Sendable {
         let scope = try await database.pool.read { db in
             try AccessScope.of(user: device.userName, role: device.role, team: device.team, in: db)
         }
-        guard let page = try await histories.history(of: record, scope: scope) else {
+        guard let (page, youngPerson) = try await histories.history(of: record, scope: scope) else {
             throw APIError(.notFound, .notFound, "There is no record \(id) on the server.")
         }
+        try await readAudit.record(
+            "HISTORY_READ", by: device, record: record.uuidString.lowercased(), youngPerson: youngPerson?.uuidString.lowercased(),
+            detail: "versions=\(page.versions.count) rejections=\(page.rejections.count) conflicts=\(page.conflicts.count)",
+            report: Self.report(request))
         return try Self.json(page)
     }
 
@@ -123,7 +129,7 @@ struct SyncRoutes: Sendable {
             kind = parsed
         }
         let team = query["team"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-        let exporter = ReconciledExport(database: database)
+        let exporter = ReconciledExport(database: database, audit: readAudit)
         let body = try await exporter.body(for: device, filter: .init(since: since, team: team, kind: kind))
         return Response(status: .ok, headers: [.contentType: "application/x-ndjson; charset=utf-8"], body: body)
     }
@@ -141,7 +147,10 @@ struct SyncRoutes: Sendable {
         }
         let team = query["team"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         let report = ComplianceReport(database: database, dataDirectory: (database.path as NSString).deletingLastPathComponent)
-        return try Self.json(try await report.rows(for: device, team: team, asOf: asOf))
+        let rows = try await report.rows(for: device, team: team, asOf: asOf)
+        try await readAudit.record(
+            "COMPLIANCE_REPORT", by: device, detail: "youngPeople=\(rows.count) team=\(team ?? "-") asOf=\(asOf)", report: Self.report(request))
+        return try Self.json(rows)
     }
 
     /// Device health for supervisors (contract 5.5): a team manager sees their team's devices.
@@ -150,9 +159,13 @@ struct SyncRoutes: Sendable {
         guard device.role == Role.teamManager.rawValue else {
             throw APIError(.forbidden, .forbidden, "Only team managers (and admins, with fieldsync-server admin device list) may see device health.")
         }
-        do { return try Self.json(try admin.listDevices(team: device.team)) } catch {
+        let devices: [DeviceInfo]
+        do { devices = try admin.listDevices(team: device.team) } catch {
             throw APIError(.serviceUnavailable, .unavailable, "Device health could not be read: \(error)")
         }
+        try await readAudit.record(
+            "DEVICE_LIST", by: device, detail: "team=\(device.team) devices=\(devices.count)", report: Self.report(request))
+        return try Self.json(devices)
     }
 
     /// What the device reports about itself in its headers, for device health (contract 5.5).
