@@ -59,12 +59,15 @@ struct SideWriteTests {
         let harness = try ServerHarness()
         let alice = try harness.device("alice")
         let report = DeviceReport(client: "test/1", protocolVersion: 1, unsent: 2, oldestUnsentSeconds: 30)
+        let firstAt = ContinuousClock.now
         _ = try await harness.writer.commit([.deviceReport(report, device: alice.deviceId)])
         let first = try await harness.database.pool.read { db in
             try String.fetchOne(db, sql: "SELECT last_seen_at FROM devices WHERE id = ?", arguments: [alice.deviceId.uuidString])
         }
         #expect(first != nil)
-        #expect(try await harness.writer.commit([.deviceReport(report, device: alice.deviceId)]).isEmpty, "nothing left to write")
+        // Within the writer's 5 s window the repeat is dropped (a loaded machine may take longer).
+        let repeated = try await harness.writer.commit([.deviceReport(report, device: alice.deviceId)])
+        #expect(repeated.isEmpty || ContinuousClock.now - firstAt >= .seconds(5), "nothing left to write")
         var changed = report
         changed.unsent = 0
         #expect(try await harness.writer.commit([.deviceReport(changed, device: alice.deviceId)]).count == 1)
