@@ -219,13 +219,7 @@ struct AdminOptions: ParsableArguments {
         let admin = try service()
         let value: T
         do { value = try action(admin) } catch { throw AdminFailure(error: error, json: json) }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(value), as: UTF8.self))
-        } else {
-            print(text(value))
-        }
+        try emit(value, text: text)
     }
 }
 
