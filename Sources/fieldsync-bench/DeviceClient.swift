@@ -8,7 +8,7 @@ final class DeviceClient: Sendable {
     let token: String
     private let transport: any DeviceTransport
 
-    static let clientName = "fieldsync-bench/0.1.0"
+    static let clientName = "fieldsync-bench/\(FieldSyncVersion.current)"
 
     private init(name: String, token: String, transport: any DeviceTransport) {
         self.name = name

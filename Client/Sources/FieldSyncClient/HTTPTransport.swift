@@ -12,7 +12,7 @@ final class HTTPTransport: Sendable {
     let token: String?
     let session: URLSession
 
-    static let clientName = "fieldsync-client/0.1.0"
+    static let clientName = "fieldsync-client/\(FieldSyncVersion.current)"
 
     init(server: String, token: String?, timeout: TimeInterval = 30) throws(ClientError) {
         self.baseURL = try Self.validate(server)
