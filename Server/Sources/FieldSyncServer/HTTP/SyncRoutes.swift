@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 
@@ -53,8 +54,24 @@ struct SyncRoutes: Sendable {
     }
 
     func pull(_ request: Request) async throws -> Response {
-        let device = try await authenticator.authenticate(authorization: request.headers[.authorization])
-        let query = request.uri.queryParameters
+        let query: (cursor: FeedCursor, limit: Int)
+        do {
+            query = try Self.pullQuery(request.uri.queryParameters)
+        } catch {
+            // Who is asking comes first: a bad query from an unknown device is answered 401.
+            _ = try await authenticator.authenticate(authorization: request.headers[.authorization])
+            throw error
+        }
+        let page = try await feed.page(
+            authorization: request.headers[.authorization], authenticator: authenticator, after: query.cursor, limit: query.limit,
+            report: Self.report(request))
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: page)))
+    }
+
+    /// A pull's `after` cursor and `limit`, checked.
+    private static func pullQuery(_ query: FlatDictionary<Substring, Substring>) throws(APIError) -> (cursor: FeedCursor, limit: Int) {
         var cursor = FeedCursor.start
         if let text = query["after"].map(String.init), !text.isEmpty {
             guard let parsed = FeedCursor(token: text) else {
@@ -71,10 +88,7 @@ struct SyncRoutes: Sendable {
             }
             limit = n
         }
-        let page = try await feed.page(for: device, after: cursor, limit: limit, report: Self.report(request))
-        return Response(
-            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: page)))
+        return (cursor, limit)
     }
 
     func history(_ request: Request, id: String) async throws -> Response {

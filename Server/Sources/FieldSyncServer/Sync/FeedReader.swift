@@ -49,6 +49,22 @@ struct FeedReader: Sendable {
 
     func page(for device: AuthenticatedDevice, after cursor: FeedCursor, limit: Int, report: DeviceReport? = nil) async throws -> Data {
         let read = try await database.pool.read { db in try Self.read(device: device, after: cursor, limit: limit, in: db) }
+        return try await finish(read, for: device, after: cursor, report: report)
+    }
+
+    /// The page for the device behind `authorization`, authenticated and read in one read
+    /// transaction (one trip to a reader per pull: a polling device's pull is mostly these trips).
+    func page(
+        authorization: String?, authenticator: DeviceAuthenticator, after cursor: FeedCursor, limit: Int, report: DeviceReport?
+    ) async throws -> Data {
+        let (device, read) = try await authenticator.authenticate(authorization: authorization) { device, db in
+            try Self.read(device: device, after: cursor, limit: limit, in: db)
+        }
+        return try await finish(read, for: device, after: cursor, report: report)
+    }
+
+    /// The page's JSON, after storing a new scope generation if the read needs one and auditing it.
+    private func finish(_ read: Read, for device: AuthenticatedDevice, after cursor: FeedCursor, report: DeviceReport?) async throws -> Data {
         var generation = read.generation ?? 0
         if read.generation == nil {
             // The cursor must name a generation that is stored before the device can send it back.
