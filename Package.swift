@@ -4,6 +4,8 @@
 // Modules are split by dependency weight (as Hummingbird does):
 // - FieldSyncProtocol (Protocol/): the shared model, merge rules and wire types. No dependencies,
 //   so a device app links it without pulling in a server stack.
+// - FieldSyncCompliance (Protocol/): the statutory timing rules (visits, PEPs, working days),
+//   which only the server runs; their answers (`ComplianceRow`) are wire types in FieldSyncProtocol.
 // - FieldSyncServer (Server/): HTTP API (Hummingbird 2), SQLite storage (GRDB), merging, access.
 // - FieldSyncClient (Client/): the device library: local GRDB store, outbox, URLSession transport.
 // - Sources/: the thin executables `fieldsync-server`, `fieldsync` and the `fieldsync-bench` workload.
@@ -19,6 +21,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "FieldSyncProtocol", targets: ["FieldSyncProtocol"]),
+        .library(name: "FieldSyncCompliance", targets: ["FieldSyncCompliance"]),
         .library(name: "FieldSyncServer", targets: ["FieldSyncServer"]),
         .library(name: "FieldSyncClient", targets: ["FieldSyncClient"]),
         .executable(name: "fieldsync-server", targets: ["fieldsync-server"]),
@@ -44,9 +47,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "FieldSyncCompliance",
+            dependencies: ["FieldSyncProtocol"],
+            path: "Protocol/Sources/FieldSyncCompliance",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "FieldSyncServer",
             dependencies: [
                 "FieldSyncProtocol",
+                "FieldSyncCompliance",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -80,6 +90,7 @@ let package = Package(
             dependencies: [
                 "FieldSyncServer",
                 "FieldSyncProtocol",
+                "FieldSyncCompliance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -111,6 +122,14 @@ let package = Package(
             dependencies: [
                 "FieldSyncProtocol",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FieldSyncComplianceTests",
+            dependencies: [
+                "FieldSyncCompliance",
+                "FieldSyncProtocol",
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FieldSyncCompliance
 import FieldSyncProtocol
 import FieldSyncServer
 import Foundation

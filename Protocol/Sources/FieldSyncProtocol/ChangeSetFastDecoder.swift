@@ -18,12 +18,12 @@ import Foundation
 /// empty input. (`JSONDecoder` takes some of these: unknown and repeated members, fractions like
 /// `1.0`, trailing commas, a byte-order mark, escaped names; the fallback handles them.)
 /// An optional member given as `null` is nil, as `decodeIfPresent` makes it.
-public enum ChangeSetFastDecoder {
-    public static func decode(_ data: Data) -> ChangeSet? {
+package enum ChangeSetFastDecoder {
+    package static func decode(_ data: Data) -> ChangeSet? {
         data.withUnsafeBytes { decode($0) }
     }
 
-    public static func decode(_ bytes: UnsafeRawBufferPointer) -> ChangeSet? {
+    package static func decode(_ bytes: UnsafeRawBufferPointer) -> ChangeSet? {
         guard var reader = JSONByteReader(bytes) else { return nil }
         defer { reader.release() }
         do {

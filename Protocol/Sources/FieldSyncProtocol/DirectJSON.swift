@@ -6,16 +6,16 @@ import Foundation
 /// operation; Foundation's `JSONEncoder` was close to half of that thread's work under the
 /// standard push workload. The output is the same JSON `WireProtocol.makeEncoder()` writes (sorted
 /// keys, unescaped slashes), which `JSONDecoder` reads back to equal values (tests pin both).
-public enum DirectJSON {
+package enum DirectJSON {
     /// `fieldsJSON`, when given, is `record.fields` already written by ``fieldsObject(_:)``.
-    public static func encode(_ record: RecordSnapshot, fieldsJSON: [UInt8]? = nil) throws -> Data {
+    package static func encode(_ record: RecordSnapshot, fieldsJSON: [UInt8]? = nil) throws -> Data {
         var out = JSONBytes()
         try out.record(record, fieldsJSON: fieldsJSON)
         return Data(out.bytes)
     }
 
     /// `fieldsJSON`, when given, is `changes.fields` already written by ``fieldsObject(_:)``.
-    public static func encode(_ changes: HistoryChanges, fieldsJSON: [UInt8]? = nil) throws -> Data {
+    package static func encode(_ changes: HistoryChanges, fieldsJSON: [UInt8]? = nil) throws -> Data {
         var out = JSONBytes()
         try out.historyChanges(changes, fieldsJSON: fieldsJSON)
         return Data(out.bytes)
@@ -23,7 +23,7 @@ public enum DirectJSON {
 
     /// A record's fields as a JSON object, written once where the same fields go into both a
     /// record document and a history entry (a create), and where it can be done before the writer.
-    public static func fieldsObject(_ fields: [String: JSONValue]) -> [UInt8] {
+    package static func fieldsObject(_ fields: [String: JSONValue]) -> [UInt8] {
         var out = JSONBytes()
         out.object(fields) { $0.value($1) }
         return out.bytes
@@ -32,7 +32,7 @@ public enum DirectJSON {
     /// A pull page around record documents already stored as JSON (the server never decodes them
     /// to send them). Keys in sorted order, as WireProtocol's encoder writes them; `removed` left
     /// out when empty, sorted by its UUID text.
-    public static func pullPage(documents: [Data], cursor: FeedCursor, more: Bool, removed: [UUID]) -> Data {
+    package static func pullPage(documents: [Data], cursor: FeedCursor, more: Bool, removed: [UUID]) -> Data {
         var body = Data()
         body.reserveCapacity(documents.reduce(128) { $0 + $1.count + 1 })
         body.append(contentsOf: Array("{\"cursor\":\"\(cursor.token)\",\"more\":\(more),\"records\":[".utf8))
@@ -50,13 +50,13 @@ public enum DirectJSON {
         return body
     }
 
-    public static func encode(_ result: ChangeSetResult) -> Data {
+    package static func encode(_ result: ChangeSetResult) -> Data {
         var out = JSONBytes()
         out.result(result)
         return Data(out.bytes)
     }
 
-    public static func encode(_ value: JSONValue) -> Data {
+    package static func encode(_ value: JSONValue) -> Data {
         var out = JSONBytes()
         out.value(value)
         return Data(out.bytes)

@@ -78,7 +78,7 @@ public enum FieldValidation {
             }
         case .date:
             guard case .string(let s) = value else { throw wrongType(path, value, type.description, context) }
-            if !LocalDate.isValid(s) {
+            if CalendarDay(s) == nil {
                 throw ValidationError(.invalidValue, "\(context): \(path) is '\(s)'; it must be \(type.description), e.g. 2026-11-22.")
             }
         case .instant:
@@ -139,14 +139,3 @@ public enum FieldValidation {
     }
 }
 
-/// Calendar dates written `YYYY-MM-DD` (Europe/London local dates in the domain).
-public enum LocalDate {
-    public static func isValid(_ text: String) -> Bool {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard text.count == 10, parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-            parts[0].count == 4, parts[1].count == 2, parts[2].count == 2, (1...12).contains(m), d >= 1
-        else { return false }
-        let days = [31, (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        return d <= days[m - 1]
-    }
-}

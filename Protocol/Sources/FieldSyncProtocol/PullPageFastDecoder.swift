@@ -21,12 +21,12 @@ import Foundation
 /// when absent or `null`. The `JSONValue`s of a conflict (`base`, `current`, `held`, and a
 /// resolution's `value`) are required, and `null` there is ``JSONValue/null``, as `JSONDecoder`
 /// makes it.
-public enum PullPageFastDecoder {
-    public static func decode(_ data: Data) -> PullPage? {
+package enum PullPageFastDecoder {
+    package static func decode(_ data: Data) -> PullPage? {
         data.withUnsafeBytes { decode($0) }
     }
 
-    public static func decode(_ bytes: UnsafeRawBufferPointer) -> PullPage? {
+    package static func decode(_ bytes: UnsafeRawBufferPointer) -> PullPage? {
         guard var reader = JSONByteReader(bytes) else { return nil }
         defer { reader.release() }
         do {
@@ -35,26 +35,6 @@ public enum PullPageFastDecoder {
             return page
         } catch {
             return nil
-        }
-    }
-}
-
-/// Reads one record document (a `RecordSnapshot`, as the server stores it and a device keeps it)
-/// with the page reader's record reader. Same contract: nil for anything but the plain shape,
-/// and then `JSONDecoder` reads it or says why not.
-public enum RecordSnapshotFastDecoder {
-    public static func decode(_ data: Data) -> RecordSnapshot? {
-        data.withUnsafeBytes { bytes in
-            guard var reader = JSONByteReader(bytes) else { return nil }
-            defer { reader.release() }
-            do {
-                var fieldCount = 0
-                let record = try reader.recordSnapshot(fieldCount: &fieldCount)
-                try reader.expectEnd()
-                return record
-            } catch {
-                return nil
-            }
         }
     }
 }

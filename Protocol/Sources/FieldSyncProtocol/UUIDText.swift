@@ -5,17 +5,17 @@ import Foundation
 /// `UUID.uuidString` goes through `sprintf` on Linux; the server's writer spells several ids per
 /// operation (storage keys upper case, as `uuidString`; the audit trail lower case), so this
 /// writes the same text straight from the 16 bytes.
-public enum UUIDText {
+package enum UUIDText {
     private static let upper: [UInt8] = Array("0123456789ABCDEF".utf8)
     private static let lower: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// The same text as `id.uuidString`.
-    public static func uppercase(_ id: UUID) -> String { text(id, digits: upper) }
+    package static func uppercase(_ id: UUID) -> String { text(id, digits: upper) }
 
     /// The same text as `id.uuidString.lowercased()`.
-    public static func lowercase(_ id: UUID) -> String { text(id, digits: lower) }
+    package static func lowercase(_ id: UUID) -> String { text(id, digits: lower) }
 
-    public static func appendUppercase(_ id: UUID, to out: inout [UInt8]) { append(id, digits: upper, to: &out) }
+    package static func appendUppercase(_ id: UUID, to out: inout [UInt8]) { append(id, digits: upper, to: &out) }
 
     private static func text(_ id: UUID, digits: [UInt8]) -> String {
         String(unsafeUninitializedCapacity: 36) { buffer in

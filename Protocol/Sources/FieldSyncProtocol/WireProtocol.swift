@@ -58,13 +58,23 @@ public enum WireProtocol {
 /// Kept as strings in the wire types so that every language reads them the same way and no
 /// coder's default date strategy (whole seconds in one, a number in another) can creep in.
 public enum WireTime {
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, rounded to the nearest millisecond. Written by hand from whole
+    /// milliseconds: Foundation's formatter truncates the binary fraction, so `.852` came out as
+    /// `.851` and an instant did not read back as itself.
     public static func format(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        let millis = Int((date.timeIntervalSince1970 * 1000).rounded())
+        let day = CalendarDay(daysSinceEpoch: millis.floorDivided(by: 86_400_000))
+        let inDay = millis.floorModulo(86_400_000)
+        let seconds = inDay / 1000
+        return "\(day)T\(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60)).\(CalendarDay.padded(inDay % 1000, width: 3))Z"
     }
 
+    private static func two(_ value: Int) -> String { CalendarDay.padded(value, width: 2) }
+
+    /// The instant `text` names, by the one instant reader every path uses (``InstantText``:
+    /// validation, compliance, tokens), so a value a record accepts is one the rules can place.
     public static func parse(_ text: String) -> Date? {
-        if let d = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return d }
-        return try? Date.ISO8601FormatStyle().parse(text)
+        InstantText.date(text)
     }
 
     public static func now() -> String { format(Date()) }

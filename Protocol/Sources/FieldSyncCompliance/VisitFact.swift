@@ -1,3 +1,4 @@
+import FieldSyncProtocol
 /// One visit record, reduced to what the visit rules read.
 public struct VisitFact: Sendable, Hashable, Codable {
     /// The London date of `actualStart`: compliance counts a visit on the day it happened.

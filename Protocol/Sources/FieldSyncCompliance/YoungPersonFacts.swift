@@ -1,3 +1,4 @@
+import FieldSyncProtocol
 import Foundation
 
 /// What the rules need to know about a young person: a small, pseudonymous extract of the

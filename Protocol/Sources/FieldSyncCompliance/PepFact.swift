@@ -1,3 +1,4 @@
+import FieldSyncProtocol
 /// One PEP, reduced to what the PEP rules read.
 public struct PepFact: Sendable, Hashable, Codable {
     /// Written `2026/27`.

@@ -1,3 +1,4 @@
+import FieldSyncCompliance
 import FieldSyncProtocol
 import Foundation
 import Testing

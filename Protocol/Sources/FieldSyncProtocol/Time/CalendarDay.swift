@@ -21,7 +21,7 @@ public struct CalendarDay: Sendable, Hashable, Comparable, Codable, CustomString
     }
 
     /// For arithmetic that already guarantees a real date.
-    init(unchecked year: Int, _ month: Int, _ day: Int) {
+    package init(unchecked year: Int, _ month: Int, _ day: Int) {
         self.year = year
         self.month = month
         self.day = day
@@ -66,7 +66,7 @@ public struct CalendarDay: Sendable, Hashable, Comparable, Codable, CustomString
     // MARK: Helpers
 
     /// The value of a run of ASCII digits, or nil if any byte is not a digit.
-    static func number(_ digits: ArraySlice<UInt8>) -> Int? {
+    package static func number(_ digits: ArraySlice<UInt8>) -> Int? {
         var value = 0
         for byte in digits {
             guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
@@ -75,7 +75,7 @@ public struct CalendarDay: Sendable, Hashable, Comparable, Codable, CustomString
         return value
     }
 
-    static func padded(_ value: Int, width: Int) -> String {
+    package static func padded(_ value: Int, width: Int) -> String {
         let digits = String(value)
         return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
