@@ -269,7 +269,8 @@ struct UserCommands: ParsableCommand {
 
 struct DeviceCommands: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "device", abstract: "Enrol, list and revoke devices.", subcommands: [Enrol.self, List.self, Revoke.self])
+        commandName: "device", abstract: "Enrol, list and revoke devices; a lost device's manifest.",
+        subcommands: [Enrol.self, List.self, Revoke.self, Manifest.self])
 
     struct Enrol: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Make a one-time enrolment code for a user's device.")

@@ -80,7 +80,9 @@ struct FeedReader: Sendable {
         }
         try await audit.record(
             "SYNC_DOWNLOAD", by: device,
-            detail: "records=\(read.documents.count) after=\(cursor.token) cursor=\(next.token)\(read.isCatchUp ? " catch-up" : "") removed=\(read.removed.map { $0.uuidString.lowercased() }.sorted().joined(separator: ","))",
+            detail: PullAuditDetail(
+                records: read.documents.count, after: cursor, cursor: next, isCatchUp: read.isCatchUp, removed: read.removed
+            ).text,
             report: report)
         return page
     }
@@ -93,7 +95,7 @@ struct FeedReader: Sendable {
 
     /// The scope a device was given under `generation`. Snapshots never change once written, so
     /// each is decoded once and kept (a polling device sends the same generation every time).
-    private static func snapshot(_ device: String, _ generation: Int64, in db: Database) throws -> AccessScope? {
+    static func snapshot(_ device: String, _ generation: Int64, in db: Database) throws -> AccessScope? {
         let key = "\(device).\(generation)"
         if let known = snapshots.withLock({ $0[key] }) { return known }
         guard
