@@ -175,6 +175,9 @@ struct RulePathTests {
         #expect(voice.outcome == .rejected && voice.code == RejectionCode.forbidden.rawValue)
         let strengths = try await school.send(.update(id, base: v, fields: ["strengths": "Art."], baseFields: ["strengths": nil]))
         #expect(strengths.outcome == .rejected && strengths.code == RejectionCode.notEditable.rawValue)
+        // The refusal names the section's owner and when the Virtual School may edit it.
+        #expect(strengths.message?.contains("it is written by designated teachers, and by Virtual School officers in IN_QA") == true, "\(strengths.message ?? "")")
+        #expect(voice.message?.contains("it is written by social workers and designated teachers") == true, "\(voice.message ?? "")")
         #expect(try await social.record(id)?.fields["childVoice"] == "I like art.")
     }
 

@@ -30,8 +30,7 @@ extension PermissionMatrix {
         guard let role = actor.role else { return .forbidden(unknownRole) }
         let forRole = writes.filter { $0.kind == kind && $0.group == group && $0.roles.contains(role) }
         guard !forRole.isEmpty else {
-            let writers = writes.filter { $0.kind == kind && $0.group == group }.flatMap(\.roles)
-            return .forbidden("Your role (\(role.title)) does not write \(group.title) of \(kind.rawValue) records; \(names(writers)) do.")
+            return .forbidden("Your role (\(role.title)) does not write \(group.title) of \(kind.rawValue) records; \(writers(of: group, kind: kind)).")
         }
         let usable = forRole.filter { !$0.conditions.contains(.ownRecord) || createdBy == actor.user }
         guard !usable.isEmpty else {
@@ -41,6 +40,32 @@ extension PermissionMatrix {
             return .allowed(grant.conditions.subtracting(.ownRecord))
         }
         return .notInThisState
+    }
+
+    /// Why `actor`, who writes `group` in other states, may not in this one, when others may: a
+    /// Virtual School officer and a drafting PEP's education section. Nil when nobody writes the
+    /// group in `state` (the record is locked, and the caller says so).
+    public static func notYetYours(_ group: FieldGroup, kind: RecordKind, state: String, by actor: Actor) -> String? {
+        guard let role = actor.role,
+            writes.contains(where: { $0.kind == kind && $0.group == group && $0.states.contains(state, of: kind) })
+        else { return nil }
+        let own = writes.filter { $0.kind == kind && $0.group == group && $0.roles.contains(role) }
+        guard !own.isEmpty else { return nil }
+        return "A \(role.title) writes \(group.title) of \(kind.rawValue) records only \(own.map(\.states.phrase).joined(separator: " or ")); while it is \(state), \(writers(of: group, kind: kind))."
+    }
+
+    /// Who writes a part, as a sentence ending: "it is written by designated teachers, and by
+    /// Virtual School officers in IN_QA" (the section's owners first, as the matrix lists them).
+    static func writers(of group: FieldGroup, kind: RecordKind) -> String {
+        let grants = writes.filter { $0.kind == kind && $0.group == group }
+        guard !grants.isEmpty else { return "nobody writes it" }
+        let parts = grants.map { grant in
+            var part = Role.allCases.filter { grant.roles.contains($0) }.map(\.pluralTitle).joined(separator: " and ")
+            if grant.conditions.contains(.ownRecord) { part += " on records they started" }
+            if grant.states != .editable { part += " " + grant.states.phrase }
+            return part
+        }
+        return "it is written by " + parts.joined(separator: ", and by ")
     }
 
     /// May `actor` settle a conflict on a field of `group` by keeping one of its sides? Whoever may
@@ -135,6 +160,20 @@ extension Role {
         case .virtualSchool: "Virtual School officer"
         case .designatedTeacher: "designated teacher"
         case .admin: "system admin"
+        }
+    }
+
+    /// The role's title for several people ("designated teachers").
+    public var pluralTitle: String { title + "s" }
+}
+
+extension PermissionMatrix.States {
+    /// When a grant holds, in words: "in IN_QA", "in its editable states and SUBMITTED".
+    var phrase: String {
+        switch self {
+        case .editable: "in its editable states"
+        case .editableAnd(let more): "in its editable states and " + more.sorted().joined(separator: " or ")
+        case .only(let states): "in " + states.sorted().joined(separator: " or ")
         }
     }
 }

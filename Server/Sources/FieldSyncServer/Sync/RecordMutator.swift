@@ -191,6 +191,14 @@ struct RecordMutator {
                 "This \(record.kind.rawValue) record became \(record.state) (by \(record.updatedBy)) after the version your edit was made on, so your edit did not change it. It is kept as a rejected change.\(offer)"
             )
         }
+        // The record is open to others in this state; this part is just not the user's yet.
+        let actor = context.policy.actor
+        let notYours = (op.fields ?? [:]).keys.sorted().lazy.compactMap { field in
+            FieldGroup.of(field, in: record.kind).flatMap { PermissionMatrix.notYetYours($0, kind: record.kind, state: record.state, by: actor) }
+        }.first
+        if let notYours {
+            return .rejected(index, op, .notEditable, notYours + " Your change is kept as a rejected change.")
+        }
         return .rejected(
             index, op, .notEditable,
             "A \(record.state) \(record.kind.rawValue) record cannot be edited; it is kept as a rejected change.\(offer)")
