@@ -130,6 +130,31 @@ struct BackupTests {
         #expect(taken.succeeded && taken.stdout.contains("Backed up") && taken.stdout.contains("audit.key"), "\(taken.stdout)\(taken.stderr)")
     }
 
+    @Test("A backup of a store whose audit key lives elsewhere leaves the key out, says so, and verifies with that key")
+    func keyOutsideIsNotCopied() throws {
+        let world = try TestWorld(startServer: false)
+        let keyFile = world.root.appendingPathComponent("secrets/audit.key").path
+        try world.server.start(extraArguments: ["--audit-key-file", keyFile])
+        let environment = ["FIELDSYNC_AUDIT_KEY_FILE": keyFile]
+        let copy = world.root.appendingPathComponent("copy").path
+        let out = try ProcessRunner.run(
+            Binaries.server, ["admin", "--data", world.server.dataDirectory, "backup", "--to", copy, "--verify", "--json"],
+            environment: environment)
+        #expect(out.succeeded, "\(out.stdout)\(out.stderr)")
+        struct Report: Decodable {
+            let files: [String]
+            let auditKeyOutside: String?
+            let verification: BackupView.Verification?
+        }
+        let report = try JSONDecoder().decode(Report.self, from: Data(out.stdout.utf8))
+        #expect(report.auditKeyOutside == keyFile && !report.files.contains("audit.key"))
+        #expect(report.verification?.ok == true && report.verification?.auditKeyed == true, "\(report.verification?.problems ?? [])")
+        #expect(!FileManager.default.fileExists(atPath: copy + "/audit.key"))
+        let text = try ProcessRunner.run(
+            Binaries.server, ["admin", "--data", world.server.dataDirectory, "backup", "--to", copy + "-2"], environment: environment)
+        #expect(text.stdout.contains("was not copied") && text.stdout.contains("--audit-key-file \(keyFile)"), "\(text.stdout)")
+    }
+
     /// Runs blocking work (a child process) on its own thread, so the pushing tasks keep the pool.
     static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in

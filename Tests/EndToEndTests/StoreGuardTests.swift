@@ -136,13 +136,9 @@ struct StoreGuardTests {
         for (arguments, code) in cases {
             let out = try world.admin(arguments)
             #expect(out.status != 0, "\(arguments)")
-            struct Body: Decodable {
-                struct Detail: Decodable { let code: String; let message: String }
-                let error: Detail
-            }
-            let body = try? JSONDecoder().decode(Body.self, from: Data(out.stdout.utf8))
-            #expect(body?.error.code == code, "\(arguments): stdout \(out.stdout) stderr \(out.stderr)")
-            #expect(body?.error.message.isEmpty == false)
+            let error = DeviceStoreTests.error(out)
+            #expect(error?.code == code, "\(arguments): stdout \(out.stdout) stderr \(out.stderr)")
+            #expect(error?.message.isEmpty == false)
             #expect(!out.stderr.contains("Error:"), "nothing on stderr to parse around: \(out.stderr)")
         }
         let text = try world.admin(["device", "enrol", "--user", "nobody"])

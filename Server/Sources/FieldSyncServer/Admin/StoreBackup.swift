@@ -136,8 +136,8 @@ public enum StoreBackup {
             throw AdminError("backup_failed", "The database could not be copied to \(destinationPath): \(error)")
         }
         var files = [ServerDatabase.fileName]
-        let defaultKey = AuditKeyFile.resolve(option: nil, dataDirectory: source).path
-        let keyInFolder = samePath(database.auditKeyFile.path, defaultKey)
+        // Not AuditKeyFile.resolve: that would follow $FIELDSYNC_AUDIT_KEY_FILE out of the folder.
+        let keyInFolder = samePath(database.auditKeyFile.path, (source as NSString).appendingPathComponent(AuditKeyFile.defaultName))
         var companions = [ComplianceReport.bankHolidayFile]
         if keyInFolder { companions.insert(AuditKeyFile.defaultName, at: 0) }
         for name in companions {
