@@ -19,6 +19,7 @@ struct StoreGuardTests {
         #expect(throws: (any Error).self) { try second.start() }
         #expect(second.log.contains("already serving \(world.server.dataDirectory)"), "\(second.log)")
         #expect(second.log.contains("pid \(world.server.pid)"), "names the server that holds it: \(second.log)")
+        #expect(second.log.contains("[store_in_use]"), "with a code for scripts")
         _ = try alice.newVisit(["purpose=Still served"])
         #expect(try alice.sync().applied == 1, "the first server is undisturbed")
 
@@ -53,7 +54,7 @@ struct StoreGuardTests {
 
         #expect(throws: (any Error).self) { try world.server.start() }
         let log = world.server.log
-        #expect(log.contains("migrated by fieldsync-server 9.9.0"), "\(log)")
+        #expect(log.contains("migrated by fieldsync-server 9.9.0") && log.contains("[store_too_new]"), "\(log)")
         #expect(log.contains("this is fieldsync-server \(FieldSyncVersion.current)") && log.contains("v99-from-the-future"), "\(log)")
         let admin = try world.admin(["user", "list", "--json"])
         #expect(admin.status != 0 && DeviceStoreTests.error(admin)?.code == "store_too_new", "\(admin.stdout)")

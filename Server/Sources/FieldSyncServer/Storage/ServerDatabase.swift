@@ -93,5 +93,6 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
         self.message = message
         self.code = code
     }
-    public var description: String { message }
+    /// The sentence and its code, as `serve` prints a refusal (`Error: … [store_in_use]`).
+    public var description: String { "\(message) [\(code)]" }
 }
