@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Writes a new owner-only (0600) file, never over an existing one: the bytes go to a private
 /// temporary file beside it, are synced, then linked into place (which fails if the name exists),
 /// and the folder is synced, so the file is either absent or whole after a crash.

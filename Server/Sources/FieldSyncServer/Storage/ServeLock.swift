@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// One server per data folder: `serve` holds an exclusive advisory lock (`flock`) on
 /// `serve.lock` in the data folder for as long as the process lives, so a second `serve` on the
 /// same folder is refused before it opens the store. The kernel drops the lock when the process

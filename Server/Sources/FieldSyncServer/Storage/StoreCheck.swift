@@ -20,8 +20,8 @@ enum StoreCheck {
     static let migratedByKey = "migrated_by"
 
     static func inspect(databasePath path: String, dataDirectory: String, known: [String]) throws(StorageError) -> Presence {
-        var info = stat()
-        guard stat(path, &info) == 0, info.st_size > 0 else { return .absent }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber
+        guard let size, size.int64Value > 0 else { return .absent }
         struct Seen: Sendable {
             var tables = 0
             var fieldSync = false
