@@ -83,6 +83,7 @@ def one(bin_dir, n, fmt, action="export"):
     proc = None
     try:
         yp = str(uuid.uuid4()).upper()
+        run(admin + ["init"])  # admin commands other than init refuse a folder with no store
         run(admin + ["team", "add", "--name", "north"])
         run(admin + ["user", "add", "--name", "pat", "--role", "PA", "--team", "north"])
         run(admin + ["user", "add", "--name", "maria", "--role", "TM", "--team", "north"])

@@ -59,6 +59,7 @@ def main():
     proc = None
     try:
         yp = str(uuid.uuid4())
+        run(admin + ["init"])  # admin commands other than init refuse a folder with no store
         run(admin + ["team", "add", "--name", "north"])
         for name, role in [("priya", "key"), ("pat", "co")]:
             run(admin + ["user", "add", "--name", name, "--role", "PA", "--team", "north"])

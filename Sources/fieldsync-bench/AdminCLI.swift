@@ -12,6 +12,11 @@ struct AdminCLI: Sendable {
 
     private struct Ticket: Decodable { let code: String }
 
+    /// Adds the team the bench's users belong to (`user add` refuses a team not added first).
+    func addTeam(name: String = "Bench") throws {
+        _ = try run(["team", "add", "--name", name])
+    }
+
     func addUser(name: String, role: String = "PA", team: String = "Bench") throws {
         _ = try run(["user", "add", "--name", name, "--role", role, "--team", team])
     }

@@ -100,6 +100,7 @@ enum BenchRun {
         let admin = AdminCLI(
             binary: plan.serverBinary, dataDirectory: server.dataDirectory,
             scratchDirectory: URL(fileURLWithPath: server.dataDirectory).deletingLastPathComponent().path)
+        try await Blocking.run { try admin.addTeam() }
         let codes = try await Blocking.inLanes(users, lanes: adminLanes) { user in
             try admin.addUser(name: user.name, role: user.role)
             return try admin.enrolDevice(user: user.name, deviceName: user.name)

@@ -7,9 +7,10 @@ import Foundation
 struct Admin: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage users and devices. Works on the data folder whether the server is running or not.",
+        discussion: "Every command but init refuses a folder that holds no FieldSync store.",
         subcommands: [
-            UserCommands.self, TeamCommands.self, Allocate.self, Allocations.self, YoungPersonCommands.self, DeviceCommands.self,
-            Audit.self, BankHolidays.self,
+            InitStore.self, UserCommands.self, TeamCommands.self, Allocate.self, Allocations.self, YoungPersonCommands.self,
+            DeviceCommands.self, Audit.self, BankHolidays.self, Backup.self,
         ])
 }
 
@@ -190,11 +191,13 @@ struct AdminOptions: ParsableArguments {
     @Option(help: "The audit key file (default: $FIELDSYNC_AUDIT_KEY_FILE, else audit.key in the data folder).")
     var auditKeyFile: String?
 
-    func service(createAuditKey: Bool = true) throws -> AdminService {
+    /// Opens the store; a folder with no store is refused (`no_store`) unless `createStore`
+    /// (only `admin init` makes one).
+    func service(createAuditKey: Bool = true, createStore: Bool = false) throws -> AdminService {
         do {
             let database = try ServerDatabase.open(
                 dataDirectory: data, auditKeyFile: AuditKeyFile.resolve(option: auditKeyFile, dataDirectory: data),
-                createAuditKey: createAuditKey)
+                createAuditKey: createAuditKey, createStore: createStore)
             for line in database.tightenedPermissions {
                 FileHandle.standardError.write(Data("fieldsync-server: made private (owner only): \(line)\n".utf8))
             }
@@ -224,13 +227,13 @@ struct AdminOptions: ParsableArguments {
     }
 }
 
-/// An admin error printed for people (or as JSON) with a non-zero exit.
+/// An admin error printed for people, or with `--json` as JSON on stdout (``AdminErrorOutput``),
+/// with a non-zero exit.
 struct AdminFailure: Error, CustomStringConvertible {
     let error: AdminError
     let json: Bool
     var description: String {
-        if json, let data = try? JSONEncoder().encode(["error": error]) { return String(decoding: data, as: UTF8.self) }
-        return "\(error.message) [\(error.code)]"
+        json ? AdminErrorOutput.json(error) : "\(error.message) [\(error.code)]"
     }
 }
 

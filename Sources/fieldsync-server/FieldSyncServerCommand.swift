@@ -27,6 +27,7 @@ struct FieldSyncServerCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
+            if AdminErrorOutput.wantsJSON(arguments) { AdminErrorOutput.exit(with: error) }
             exit(withError: error)
         }
     }
@@ -54,7 +55,7 @@ enum AdminArgumentOrder {
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the sync server on a data folder.")
 
-    @Option(help: "The data folder (created if missing); holds fieldsync.sqlite.")
+    @Option(help: "The data folder (created if missing); holds fieldsync.sqlite. One server per folder (serve.lock).")
     var data: String
 
     @Option(help: "The address to listen on. Loopback by default; put a TLS proxy in front for other hosts.")
@@ -110,6 +111,9 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // One server per data folder, held until the process ends (before the store is opened).
+        let lock = try ServeLock.acquire(dataDirectory: data)
+        defer { withExtendedLifetime(lock) {} }
         var logger = Logger(label: "fieldsync-server")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let configuration = {

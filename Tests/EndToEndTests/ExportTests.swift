@@ -60,19 +60,10 @@ struct ExportTests {
         #expect(try manager.run(["export", "--reconciled", "--since", exported.cursor, "--format", "json", "--out", out]).succeeded)
         #expect(try JSONDecoder().decode(ExportJSON.self, from: Data(contentsOf: URL(fileURLWithPath: out))).records.map(\.id) == [awaiting])
 
-        // CSV, read back with Python's csv module.
+        // CSV, read back with Python's csv module (spreadsheet-safety: SpreadsheetExportTests).
         let csv = world.root.appendingPathComponent("export.csv").path
         #expect(try manager.run(["export", "--reconciled", "--format", "csv", "--out", csv]).succeeded)
-        let parsed = try ProcessRunner.run("/usr/bin/env", [
-            "python3", "-c",
-            """
-            import csv, json, sys
-            with open(sys.argv[1], newline='') as f:
-                print(json.dumps(list(csv.DictReader(f))))
-            """, csv,
-        ])
-        #expect(parsed.succeeded, "\(parsed.stderr)")
-        let rows = try JSONDecoder().decode([[String: String]].self, from: Data(parsed.stdout.utf8))
+        let rows = try SpreadsheetExportTests.readCSV(csv)
         #expect(rows.count == 2)
         let row = try #require(rows.first { $0["id"] == authorised.uuidString.lowercased() })
         #expect(row["childViews"] == tricky)

@@ -57,6 +57,7 @@ struct SQLiteOnLinuxTests {
         let h = try ServerHarness()
         let second = try ServerDatabase.open(dataDirectory: h.directory.path)
         let admin = AdminService(database: second)
+        try h.ensureTeam("north")
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 let device = try h.device("alice")

@@ -27,6 +27,7 @@ final class ServerHarness: @unchecked Sendable {
     /// Adds a user and enrols one device for them.
     func device(_ user: String, role: Role = .personalAdviser, team: String = "north") throws -> AuthenticatedDevice {
         if (try? admin.listUsers().contains { $0.name == user }) != true {
+            try ensureTeam(team)
             _ = try admin.addUser(name: user, role: role, team: team)
         }
         let allocated = try admin.allocations(youngPerson: youngPerson.uuidString).map(\.user)
@@ -36,6 +37,11 @@ final class ServerHarness: @unchecked Sendable {
         let ticket = try admin.enrolDevice(user: user, deviceName: nil)
         let enrolled = try admin.redeem(code: ticket.code, deviceName: nil)
         return AuthenticatedDevice(deviceId: UUID(uuidString: enrolled.device)!, userName: user, role: role.rawValue, team: team)
+    }
+
+    /// Adds the team unless it is there already (teams are made by `team add` only).
+    func ensureTeam(_ team: String) throws {
+        do { _ = try admin.addTeam(name: team) } catch where error.code == "team_exists" {}
     }
 
     /// Sends operations as the device's next change set.

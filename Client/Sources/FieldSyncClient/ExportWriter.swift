@@ -4,10 +4,11 @@ import Foundation
 /// Writes exported records as JSON, NDJSON or CSV, one record at a time (constant memory).
 ///
 /// CSV: one row per record; the record's id, kind, young person, state, version and authorship,
-/// then one column per field of the kinds exported, in the schema's order. Text is written as is
-/// (quoted by RFC 4180 where needed, so line breaks survive); objects become `member: value; …`;
-/// lists of items become `member: value; … | member: value; …` (item ids left out); lists of
-/// strings are joined with `; `.
+/// then one column per field of the kinds exported, in the schema's order. Written spreadsheet-safe
+/// (``SpreadsheetCSV``: UTF-8 with a BOM, formula-like values neutralised with a leading
+/// apostrophe, quoted by RFC 4180 where needed so line breaks survive); objects become
+/// `member: value; …`; lists of items become `member: value; … | member: value; …` (item ids left
+/// out); lists of strings are joined with `; `.
 struct ExportWriter {
     let format: ExportFormat
     let out: FileHandle
@@ -27,7 +28,7 @@ struct ExportWriter {
     mutating func begin() {
         switch format {
         case .json: emit("{\"records\":[")
-        case .csv: emit((Self.fixedColumns + columns).map(Self.csvField).joined(separator: ",") + "\r\n")
+        case .csv: emit(SpreadsheetCSV.byteOrderMark + SpreadsheetCSV.row(Self.fixedColumns + columns))
         case .ndjson: break
         }
     }
@@ -46,7 +47,7 @@ struct ExportWriter {
                 String(record.version), record.createdBy, record.createdAt, record.updatedBy, record.updatedAt,
             ]
             let values = columns.map { Self.flatten(record.fields[$0]) }
-            emit((fixed + values).map(Self.csvField).joined(separator: ",") + "\r\n")
+            emit(SpreadsheetCSV.row(fixed + values))
         }
     }
 
@@ -65,13 +66,6 @@ struct ExportWriter {
     }
 
     func emit(_ text: String) { out.write(Data(text.utf8)) }
-
-    static func csvField(_ value: String) -> String {
-        if value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return value
-    }
 
     static func flatten(_ value: JSONValue?) -> String {
         guard let value else { return "" }

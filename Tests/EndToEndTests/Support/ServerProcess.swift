@@ -17,12 +17,13 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// Starts the server on port 0 (or `port`), and waits until it prints the port it listens on.
-    func start(port requested: Int = 0, extraArguments: [String] = []) throws {
+    /// `arguments`, when given, replaces the whole command line (a deployment file's, say).
+    func start(port requested: Int = 0, extraArguments: [String] = [], arguments: [String]? = nil) throws {
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Binaries.server)
-        process.arguments = ["serve", "--data", dataDirectory, "--port", String(requested), "--log-level", "warning"] + extraArguments
+        process.arguments = arguments ?? ["serve", "--data", dataDirectory, "--port", String(requested), "--log-level", "warning"] + extraArguments
         process.standardOutput = log
         process.standardError = log
         try process.run()

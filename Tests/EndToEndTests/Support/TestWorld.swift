@@ -12,6 +12,7 @@ final class TestWorld: @unchecked Sendable {
     let youngPerson = UUID()
     var keyDirectory: String { root.appendingPathComponent("keys").path }
     private var users = Set<String>()
+    private var teams = Set<String>()
     private var allocatedKey = false
 
     init(startServer: Bool = true, serverArguments: [String] = []) throws {
@@ -33,9 +34,18 @@ final class TestWorld: @unchecked Sendable {
 
     func addUser(_ name: String, role: String = "PA", team: String = "north") throws {
         guard !users.contains(name) else { return }
+        try addTeam(team)
         let out = try admin(["user", "add", "--name", name, "--role", role, "--team", team])
         guard out.succeeded else { throw WorldError("user add failed: \(out.stderr)\(out.stdout)") }
         users.insert(name)
+    }
+
+    /// Adds the team once (teams are made by `team add` only; `user add` refuses an unknown one).
+    func addTeam(_ name: String) throws {
+        guard !teams.contains(name) else { return }
+        let out = try admin(["team", "add", "--name", name, "--json"])
+        guard out.succeeded || out.stdout.contains("\"team_exists\"") else { throw WorldError("team add failed: \(out.stderr)\(out.stdout)") }
+        teams.insert(name)
     }
 
     func enrolmentCode(for user: String) throws -> String {

@@ -20,8 +20,13 @@ public struct AdminService: Sendable {
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE name = ?", arguments: [name]) != nil {
                 throw AdminError("user_exists", "There is already a user named '\(name)'; pick another name or use the existing user.")
             }
-            try db.execute(
-                sql: "INSERT OR IGNORE INTO teams(name, created_at) VALUES (?, ?)", arguments: [team, user.createdAt])
+            // Teams are made by `team add` only: a mistyped --team is refused, not a new team.
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM teams WHERE name = ?", arguments: [team]) == nil {
+                let known = try String.fetchAll(db, sql: "SELECT name FROM teams ORDER BY name LIMIT 20")
+                throw AdminError(
+                    "unknown_team",
+                    "There is no team named '\(team)' (\(known.isEmpty ? "no teams yet" : "teams: " + known.joined(separator: ", "))). Nothing was changed; add it first: fieldsync-server admin team add --name \"\(team)\"")
+            }
             try db.execute(
                 sql: "INSERT INTO users(name, role, team, created_at) VALUES (?, ?, ?, ?)",
                 arguments: [user.name, user.role, user.team, user.createdAt])
@@ -235,7 +240,8 @@ public struct AdminService: Sendable {
         }
     }
 
-    /// Trades a one-time code for a bearer token (the code then no longer works).
+    /// Trades a one-time code for a bearer token (the code then no longer works). The device's own
+    /// name (its hostname, say) is taken only when the admin gave none at `device enrol --name`.
     func redeem(code: String, deviceName: String?) throws(AdminError) -> EnrolmentResponse {
         let token = Secrets.newToken()
         let hash = Secrets.hash(Secrets.normaliseCode(code))
@@ -257,7 +263,7 @@ public struct AdminService: Sendable {
             let lifetime = try Int.fetchOne(db, sql: "SELECT token_lifetime_seconds FROM devices WHERE id = ?", arguments: [id]) ?? 2_592_000
             try db.execute(
                 sql: """
-                    UPDATE devices SET token_hash = ?, enrol_code_hash = NULL, enrolled_at = ?, name = COALESCE(?, name),
+                    UPDATE devices SET token_hash = ?, enrol_code_hash = NULL, enrolled_at = ?, name = COALESCE(name, ?),
                       token_expires_at = ? WHERE id = ?
                     """,
                 arguments: [Secrets.hash(token), WireTime.now(), deviceName, WireTime.format(Date().addingTimeInterval(TimeInterval(lifetime))), id])

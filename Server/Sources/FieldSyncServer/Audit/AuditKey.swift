@@ -151,26 +151,8 @@ public struct AuditKeyFile: Sendable {
         guard let data = try? JSONEncoder().encode(contents) else {
             throw AuditKeyError(code: "audit_key_unwritable", message: "The audit key could not be encoded.")
         }
-        let temporary = path + ".new-\(getpid())"
-        unlink(temporary)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else {
-            throw AuditKeyError(code: "audit_key_unwritable", message: "Cannot write the audit key file \(path): \(String(cString: strerror(errno))).")
-        }
-        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd)
-        close(fd)
-        defer { unlink(temporary) }
-        guard written == data.count, synced == 0 else {
-            throw AuditKeyError(code: "audit_key_unwritable", message: "Cannot write the audit key file \(path): \(String(cString: strerror(errno))).")
-        }
-        guard link(temporary, path) == 0 else {
-            throw AuditKeyError(code: "audit_key_unwritable", message: "Cannot put the audit key file at \(path): \(String(cString: strerror(errno))).")
-        }
-        let dirfd = open(folder.isEmpty ? "." : folder, O_RDONLY)
-        if dirfd >= 0 {
-            fsync(dirfd)
-            close(dirfd)
+        do { try PrivateFile.createNew(at: path, contents: data) } catch {
+            throw AuditKeyError(code: "audit_key_unwritable", message: "Cannot write the audit key file \(path): \(error.reason).")
         }
     }
 }

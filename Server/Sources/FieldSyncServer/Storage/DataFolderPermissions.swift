@@ -38,18 +38,20 @@ public enum DataFolderPermissions {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         for name in names.sorted() {
             let path = (folder as NSString).appendingPathComponent(name)
-            var info = stat()
-            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            // attributesOfItem does not follow symbolic links (lstat): only regular files are tightened.
+            guard (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeRegular else { continue }
             if let line = try tighten(path, to: fileMode) { changed.append(line) }
         }
         return changed
     }
 
     /// Tightens one path when group or others have any access; nil when it was private already.
+    /// (Read through FileManager rather than `stat`'s struct, whose members Swift's member-import
+    /// visibility ties to whichever C module happened to declare it first.)
     private static func tighten(_ path: String, to mode: mode_t) throws(StorageError) -> String? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        let current = info.st_mode & 0o777
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard let permissions = (try? FileManager.default.attributesOfItem(atPath: target))?[.posixPermissions] as? NSNumber else { return nil }
+        let current = mode_t(permissions.uint16Value) & 0o777
         guard current & 0o077 != 0 else { return nil }
         guard chmod(path, mode) == 0 else {
             throw StorageError(

@@ -18,16 +18,31 @@ public struct ServerDatabase: Sendable {
 
     public static let fileName = "fieldsync.sqlite"
 
+    /// Whether the folder holds a FieldSync store this build can open (throws for a foreign file
+    /// or a store from a newer release); reads only.
+    public static func holdsStore(dataDirectory: String) throws(StorageError) -> Bool {
+        let path = (dataDirectory as NSString).appendingPathComponent(fileName)
+        return try StoreCheck.inspect(databasePath: path, dataDirectory: dataDirectory, known: ServerSchema.migrator.migrations) != .absent
+    }
+
     /// - Parameters:
     ///   - automaticCheckpoints: false in the serving process, which runs a
     ///     ``WALCheckpointer`` beside the writer instead.
     ///   - auditKeyFile: the audit key's file; nil for ``AuditKeyFile/resolve(option:dataDirectory:)``'s default.
     ///   - createAuditKey: false to open without making a missing audit key (a read-only check).
+    ///   - createStore: false to refuse a folder that holds no store (`no_store`) rather than make
+    ///     one: admin commands, where a mistyped `--data` must not start an empty store.
+    ///
+    /// A file that is not a FieldSync store, or a store migrated by a newer release, is refused
+    /// before anything writes to it (``StoreCheck``).
     public static func open(
-        dataDirectory: String, automaticCheckpoints: Bool = true, auditKeyFile: AuditKeyFile? = nil, createAuditKey: Bool = true
+        dataDirectory: String, automaticCheckpoints: Bool = true, auditKeyFile: AuditKeyFile? = nil, createAuditKey: Bool = true,
+        createStore: Bool = true
     ) throws(StorageError) -> ServerDatabase {
-        let tightened = try DataFolderPermissions.secure(folder: dataDirectory)
         let path = (dataDirectory as NSString).appendingPathComponent(fileName)
+        let presence = try StoreCheck.inspect(databasePath: path, dataDirectory: dataDirectory, known: ServerSchema.migrator.migrations)
+        if presence == .absent && !createStore { throw StoreCheck.noStore(in: dataDirectory) }
+        let tightened = try DataFolderPermissions.secure(folder: dataDirectory)
         let keyFile = auditKeyFile ?? AuditKeyFile.resolve(option: nil, dataDirectory: dataDirectory)
         let holder = AuditKeyring.Holder()
         var config = Configuration()
@@ -49,7 +64,11 @@ public struct ServerDatabase: Sendable {
         }
         do {
             let pool = try DatabasePool(path: path, configuration: config)
-            try ServerSchema.migrator.migrate(pool)
+            let migrator = ServerSchema.migrator
+            try migrator.migrate(pool)
+            if presence != .fieldSync(applied: Set(migrator.migrations)) {
+                try pool.write { db in try StoreCheck.recordMigration(in: db) }
+            }
             try AuditKeySetup.prepare(pool, holder: holder, file: keyFile, create: createAuditKey)
             // The -wal and -shm files exist now; a store from an earlier build may have had them 0644.
             let walAndShm = try DataFolderPermissions.secure(folder: dataDirectory)
@@ -74,5 +93,6 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
         self.message = message
         self.code = code
     }
-    public var description: String { message }
+    /// The sentence and its code, as `serve` prints a refusal (`Error: … [store_in_use]`).
+    public var description: String { "\(message) [\(code)]" }
 }

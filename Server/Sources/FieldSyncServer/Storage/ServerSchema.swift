@@ -172,6 +172,11 @@ enum ServerSchema {
             // not shown in that record's history to the people who may see the record.
             try db.execute(sql: "ALTER TABLE rejections ADD COLUMN outside_scope INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v6-store-info") { db in
+            // Facts about the store itself, e.g. which release last migrated it (``StoreCheck``),
+            // so that an older release can name the one it must not stand in for.
+            try db.execute(sql: "CREATE TABLE store_info(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)")
+        }
         return migrator
     }
 }
