@@ -85,12 +85,17 @@ struct EnrolmentLimitTests {
         let world = try TestWorld()
         var forged = WireClient(server: world.server.url)
         forged.token = "forged-token"
+        let started = ContinuousClock.now
         for _ in 0..<40 {
             #expect(try await forged.send("GET", "/v1/changes").status == 401)
         }
+        // The security audit writes at most one entry per reason every two seconds, so the entries
+        // are bounded by the two-second windows the 40 requests took (a loaded machine takes more).
+        let windows = Int(((ContinuousClock.now - started) / .seconds(2)).rounded(.up)) + 1
         let entries = try audit(world) { Self.events($0, "AUTH_FAILED") == 40 }
         #expect(Self.events(entries, "AUTH_FAILED") == 40)
-        #expect(entries.filter { $0.action == "AUTH_FAILED" }.count <= 10, "coalesced")
+        let written = entries.filter { $0.action == "AUTH_FAILED" }.count
+        #expect(written <= min(windows, 39), "coalesced: \(written) entries for 40 requests over \(windows) two-second windows")
         #expect(entries.contains { $0.action == "AUTH_FAILED" && $0.detail.contains("never issued") })
 
         // An expired token is audited under its user.
