@@ -109,6 +109,57 @@ struct BackupTests {
         #expect(audit.succeeded && audit.stdout.contains("intact"), "\(audit.stdout)")
     }
 
+    @Test("After a restore, a device whose cursor is past the backup's feed end misses nothing written on the restored server")
+    func restoreSkipsNothing() async throws {
+        let world = try TestWorld()
+        let writer = try await WireDevice.enrolled(world, "writer")
+        let reader = try await WireClient.enrolled(world, user: "reader")
+        let youngPerson = world.youngPerson
+        func create(_ purpose: String) -> ChangeOperation {
+            .create(UUID(), kind: .visit, youngPerson: youngPerson, fields: ["purpose": .string(purpose)])
+        }
+        try await writer.push([create("Before the backup")])
+        let first = try await Self.pull(reader, after: "")  // its scope generation is in the backup
+        #expect(first.records.count == 1)
+        let backup = world.root.appendingPathComponent("backup").path
+        #expect(try world.admin(["backup", "--to", backup]).succeeded)
+        // Written after the backup, and pulled by the reader: its cursor is now past the copy's feed end.
+        try await writer.push((0..<5).map { create("Lost with the restore \($0)") })
+        var pulled = try await Self.pull(reader, after: first.cursor)
+        #expect(pulled.records.count == 5)
+
+        world.server.stop()
+        let restored = ServerProcess(dataDirectory: backup)
+        try restored.start()
+        defer { restored.stop() }
+        var writerAfter = WireClient(server: restored.url, token: writer.client.token)
+        writerAfter.protocolVersion = writer.client.protocolVersion
+        // More than were lost: the restored feed grows past the reader's cursor.
+        let written = ChangeSet(deviceSequence: writer.sequence + 1, operations: (0..<6).map { create("Written after the restore \($0)") })
+        #expect(try await writerAfter.push(written).status == 200)
+
+        let readerAfter = WireClient(server: restored.url, token: reader.token)
+        pulled = try await Self.pull(readerAfter, after: pulled.cursor)
+        #expect(
+            Set(pulled.records.compactMap { $0.fields["purpose"]?.stringValue }) == Set((0..<6).map { "Written after the restore \($0)" }),
+            "every record written after the restore reaches the device")
+    }
+
+    /// Every page after `cursor`, and the last cursor.
+    static func pull(_ client: WireClient, after cursor: String) async throws -> (records: [RecordSnapshot], cursor: String) {
+        var cursor = cursor
+        var records: [RecordSnapshot] = []
+        for _ in 0..<100 {
+            let answer = try await client.send("GET", "/v1/changes?after=\(cursor)&limit=1000")
+            guard answer.status == 200 else { throw WorldError("pull failed: \(answer.text)") }
+            let page = try JSONDecoder().decode(PullPage.self, from: answer.body)
+            records += page.records
+            cursor = page.cursor
+            if !page.more { break }
+        }
+        return (records, cursor)
+    }
+
     @Test("A backup goes only into a new or empty folder outside the data folder; a refused one writes nothing")
     func backupTargetIsChecked() throws {
         let world = try TestWorld()
