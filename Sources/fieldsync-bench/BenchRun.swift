@@ -85,16 +85,18 @@ enum BenchRun {
         var findings = Findings()
 
         // Users and devices: one user per device, each device with its own token and connection.
-        // W1's devices and W2's writer belong to personal advisers; W2's reader and W3's two
-        // devices (and the device that verifies W1) to team managers of the same team, whose scope
-        // covers the whole team's records.
+        // W1's devices and W2's writer belong to personal advisers; W2's reader (and the device
+        // that verifies W1) to team managers of the same team, whose scope covers the whole team's
+        // records. W3's two devices are advisers who co-work every W1 young person: a team manager
+        // writes the content only of visits they started (domain model 1.3), so managers' edits of
+        // W1's visits would all be refused rather than race.
         let setupStart = ContinuousClock.now
         let w1Names = (0..<plan.devices).map { String(format: "bench-w1-%03d", $0 + 1) }
         // W5's pullers are advisers, each co-worker for one W1 young person.
         let w5Names = plan.workloads.contains(.w5) ? (0..<W5Mixed.pullers).map { String(format: "bench-w5-pull-%03d", $0 + 1) } : []
         let users: [(name: String, role: String)] =
             w1Names.map { ($0, "PA") } + [
-                ("bench-w2-reader", "TM"), ("bench-w2-writer", "PA"), ("bench-w3-a", "TM"), ("bench-w3-b", "TM"),
+                ("bench-w2-reader", "TM"), ("bench-w2-writer", "PA"), ("bench-w3-a", "PA"), ("bench-w3-b", "PA"),
                 ("bench-verifier", "TM"),
             ] + w5Names.map { ($0, "PA") }
         let admin = AdminCLI(
@@ -115,7 +117,13 @@ enum BenchRun {
             allocations += VisitGenerator(seed: Seeds.seed(.w2Writer, 0)).caseload.map { ($0, "bench-w2-writer") }
             _ = try await Blocking.inLanes(allocations, lanes: adminLanes) { try admin.allocate(youngPerson: $0.youngPerson, user: $0.user) }
             let coWorkers = w5Names.enumerated().map { ($1, W5Mixed.youngPerson(puller: $0, devices: plan.devices).youngPerson) }
-            _ = try await Blocking.inLanes(coWorkers, lanes: adminLanes) { try admin.allocate(youngPerson: $0.1, user: $0.0, role: "co") }
+            let w3CoWorkers =
+                plan.workloads.contains(.w3)
+                ? ["bench-w3-a", "bench-w3-b"].flatMap { user in Set(allocations.map(\.youngPerson)).sorted { $0.uuidString < $1.uuidString }.map { (user, $0) } }
+                : []
+            _ = try await Blocking.inLanes(coWorkers + w3CoWorkers, lanes: adminLanes) {
+                try admin.allocate(youngPerson: $0.1, user: $0.0, role: "co")
+            }
             findings.note("Setup: the server scopes access by allocation; \(allocations.count) young people were allocated to their advisers.")
         }
         // W5 pushes from a second device of each W1 adviser (its change sets numbered from 1).
