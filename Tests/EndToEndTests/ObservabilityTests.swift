@@ -157,6 +157,18 @@ struct ObservabilityTests {
         #expect(pages[1].records == pages[0].records)
     }
 
+    @Test("The server serves its OpenAPI description, the same as Protocol/openapi.yaml (scripts/embed-openapi.sh)")
+    func servesOpenAPI() throws {
+        let world = try TestWorld()
+        let served = try Self.raw(world.server.port, "GET /openapi.yaml")
+        #expect(served.status == 200)
+        #expect(served.header("Content-Type")?.hasPrefix("application/yaml") == true)
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Protocol/openapi.yaml")
+        #expect(served.text == (try String(contentsOf: file, encoding: .utf8)), "run scripts/embed-openapi.sh after editing the YAML")
+        #expect(served.text.contains("version: \(FieldSyncVersion.current)"), "info.version is the release")
+    }
+
     // MARK: Helpers
 
     /// One request on its own connection, by hand (so no client library inflates or adds headers).

@@ -10,6 +10,7 @@ import Synchronization
 /// `GET /healthz` (the process answers) and `GET /readyz` (it should be sent traffic: the store
 /// answers a query, every migration is applied, and the server is not shutting down). Neither
 /// needs a token or the protocol header, so a load balancer or an orchestrator can call them.
+/// Also `GET /openapi.yaml`, the API's description (Protocol/openapi.yaml).
 struct HealthRoutes: Sendable {
     let database: ServerDatabase
     let readiness: Readiness
@@ -33,6 +34,11 @@ struct HealthRoutes: Sendable {
             try Self.json(Health(status: "ok", version: FieldSyncVersion.current, protocolVersions: WireProtocol.supportedVersions), .ok)
         }
         router.get("readyz") { _, _ in try await ready() }
+        router.get("openapi.yaml") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml + "\n")))
+        }
     }
 
     func ready() async throws -> Response {
