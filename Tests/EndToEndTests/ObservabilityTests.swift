@@ -96,6 +96,23 @@ struct ObservabilityTests {
         }
     }
 
+    @Test("A streamed answer (the export) is logged once its last byte is written, with the bytes counted")
+    func accessLogOfStreamedExport() async throws {
+        let world = try TestWorld(serverArguments: ["--log-format", "json"])
+        let wire = try await WireClient.enrolled(world, user: "alice")
+        let export = try await wire.send("GET", "/v1/export")
+        #expect(export.status == 200)
+        var line: [String: Any]?
+        for _ in 0..<250 where line == nil {  // the line follows the last byte by moments
+            line = Self.accessLines(world.server.log).first { $0["route"] as? String == "/v1/export" }
+            if line == nil { usleep(20_000) }
+        }
+        let logged = try #require(line, "an access line for the export")
+        #expect(logged["status"] as? Int == 200)
+        #expect(logged["bytes_out"] as? Int == export.body.count)
+        #expect(logged["incomplete"] == nil)
+    }
+
     @Test("With --access-log off the server writes no request lines")
     func accessLogOff() async throws {
         let world = try TestWorld(serverArguments: ["--log-format", "json", "--access-log", "off"])
