@@ -39,6 +39,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         .target(
@@ -71,6 +74,11 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                // Counters and histograms (swift-metrics), exposed as Prometheus text on the metrics listener.
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                // gzip for pull pages when the device asks for it (Accept-Encoding).
+                .product(name: "CompressNIO", package: "compress-nio"),
             ],
             path: "Server/Sources/FieldSyncServer",
             swiftSettings: swiftSettings
@@ -113,6 +121,9 @@ let package = Package(
                 "FieldSyncClient",
                 "FieldSyncProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // W2 with --accept-gzip: the socket transport inflates gzipped pages itself.
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Sources/fieldsync-bench",
             swiftSettings: swiftSettings

@@ -8,6 +8,8 @@ for pkg in libsqlite3-dev libcurl4-openssl-dev; do
 done
 # The end-to-end tests read exports back with Python's csv module (a real CSV parser).
 command -v python3 >/dev/null 2>&1 || needed+=(python3)
+# The API fuzzer (scripts/api-fuzz.sh) installs schemathesis into a virtual environment.
+python3 -m venv --help >/dev/null 2>&1 || needed+=(python3-venv)
 # The spreadsheet-safety test opens a CSV export with LibreOffice headless: Calc without the GUI,
 # without recommended extras (measured: about 42 s to download and install on the CI machine).
 lean=()

@@ -43,6 +43,15 @@ struct BenchCommand: AsyncParsableCommand {
             discussion: "urlsession is what the FieldSync client uses; on Linux it spins while it waits for the answer to a POST, taking CPU from the server. socket is a minimal blocking HTTP/1.1 client that costs nothing while it waits."))
     var transport: TransportKind = .urlsession
 
+    @Flag(help: "Devices' pulls send Accept-Encoding: gzip (W2 then reports the bytes on the wire and the time to inflate them).")
+    var acceptGzip = false
+
+    @Option(
+        help: ArgumentHelp(
+            "The server's request observation: default, full or off.",
+            discussion: "default runs serve as it is (access log on, no metrics); full adds a metrics listener (--metrics-port 0); off turns the access log off (--access-log off). For measuring their cost on W1."))
+    var observability: Observability = .default
+
     @Flag(help: "Print one JSON document instead of the table.")
     var json = false
 
@@ -84,6 +93,8 @@ struct BenchCommand: AsyncParsableCommand {
         plan.w4Records = w4Records
         plan.w5PauseMilliseconds = w5PauseMs
         if let readAudit { plan.serverArguments = ["--read-audit", readAudit] }
+        plan.serverArguments += observability.serverArguments
+        plan.acceptGzip = acceptGzip
         let start = MachineLoad.now()
         Progress.say("machine at start: \(start.line)")
         var reports: [RunReport] = []
@@ -112,3 +123,16 @@ struct BenchCommand: AsyncParsableCommand {
 }
 
 extension TransportKind: ExpressibleByArgument {}
+
+/// How much request observation the benchmarked server does (`--observability`).
+enum Observability: String, CaseIterable, ExpressibleByArgument {
+    case `default`, full, off
+
+    var serverArguments: [String] {
+        switch self {
+        case .default: return []
+        case .full: return ["--metrics-port", "0"]
+        case .off: return ["--access-log", "off"]
+        }
+    }
+}

@@ -18,6 +18,8 @@ struct RunPlan: Sendable {
     var w5PauseMilliseconds = 0
     /// More `fieldsync-server serve` options.
     var serverArguments: [String] = []
+    /// Whether devices' pulls ask for gzip.
+    var acceptGzip = false
 }
 
 /// What one run found, or the error that stopped it.
@@ -130,11 +132,11 @@ enum BenchRun {
         let w5PushCodes = plan.workloads.contains(.w5)
             ? try await Blocking.inLanes(w1Names, lanes: adminLanes) { try admin.enrolDevice(user: $0, deviceName: "\($0)-w5") } : []
         for (user, code) in zip(users, codes) {
-            devices.append(try await DeviceClient.enrol(name: user.name, code: code, port: server.port, transport: plan.transport))
+            devices.append(try await DeviceClient.enrol(name: user.name, code: code, port: server.port, transport: plan.transport, acceptGzip: plan.acceptGzip))
         }
         var w5Pushers: [DeviceClient] = []
         for (name, code) in zip(w1Names, w5PushCodes) {
-            w5Pushers.append(try await DeviceClient.enrol(name: "\(name)-w5", code: code, port: server.port, transport: plan.transport))
+            w5Pushers.append(try await DeviceClient.enrol(name: "\(name)-w5", code: code, port: server.port, transport: plan.transport, acceptGzip: plan.acceptGzip))
         }
         devices += w5Pushers
         let w5Pullers = Array(devices[(plan.devices + 5)..<(plan.devices + 5 + w5Names.count)])

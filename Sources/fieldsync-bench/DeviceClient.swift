@@ -7,17 +7,20 @@ final class DeviceClient: Sendable {
     let name: String
     let token: String
     private let transport: any DeviceTransport
+    /// Whether pulls ask for gzip (`Accept-Encoding: gzip`, bench `--accept-gzip`).
+    let acceptGzip: Bool
 
     static let clientName = "fieldsync-bench/\(FieldSyncVersion.current)"
 
-    private init(name: String, token: String, transport: any DeviceTransport) {
+    private init(name: String, token: String, transport: any DeviceTransport, acceptGzip: Bool) {
         self.name = name
         self.token = token
+        self.acceptGzip = acceptGzip
         self.transport = transport
     }
 
     /// Trades a one-time code for a token over `POST /v1/enrol`, on the connection the device keeps.
-    static func enrol(name: String, code: String, port: Int, transport kind: TransportKind) async throws -> DeviceClient {
+    static func enrol(name: String, code: String, port: Int, transport kind: TransportKind, acceptGzip: Bool = false) async throws -> DeviceClient {
         let transport = Transports.make(kind, port: port)
         let body = try WireProtocol.makeEncoder().encode(EnrolmentRequest(code: code, deviceName: name))
         let answer = try await transport.send(request("POST", "/v1/enrol", token: nil, body: body))
@@ -26,7 +29,7 @@ final class DeviceClient: Sendable {
             throw BenchError("Enrolling \(name) failed with HTTP \(answer.status): \(String(decoding: answer.body.prefix(500), as: UTF8.self))")
         }
         let response = try WireProtocol.makeDecoder().decode(EnrolmentResponse.self, from: answer.body)
-        return DeviceClient(name: name, token: response.token, transport: transport)
+        return DeviceClient(name: name, token: response.token, transport: transport, acceptGzip: acceptGzip)
     }
 
     /// `POST /v1/changesets` with an already encoded change set.
@@ -42,7 +45,10 @@ final class DeviceClient: Sendable {
             URLQueryItem(name: "limit", value: String(limit))
         ]
         guard let target = components.string else { throw BenchError("Cannot encode the cursor \(cursor ?? "").") }
-        return try await transport.send(Self.request("GET", target, token: token))
+        let request = Self.request("GET", target, token: token)
+        guard acceptGzip else { return try await transport.send(request) }
+        return try await transport.send(
+            WireRequest(method: request.method, target: request.target, headers: request.headers + [("Accept-Encoding", "gzip")], body: nil))
     }
 
     func close() { transport.close() }

@@ -9,8 +9,10 @@ struct FeedPuller {
         var recordCount = 0
         var cursor: String?
         var pages = 0
-        /// Response body bytes as received.
+        /// Response body bytes as received (compressed, when the server gzipped them).
         var bytes = 0
+        /// Response body bytes once inflated (equal to `bytes` when nothing was compressed).
+        var decodedBytes = 0
         /// The sum of the requests' times (send to whole answer read).
         var httpSeconds = 0.0
         /// Wall time including decoding each page (what a device waits).
@@ -38,7 +40,9 @@ struct FeedPuller {
             result.bytes += answer.body.count
             result.httpSeconds += answer.seconds
             if let encoding = answer.contentEncoding { result.contentEncodings.insert(encoding) }
-            let page = try PullPageFastDecoder.decode(answer.body) ?? decoder.decode(PullPage.self, from: answer.body)
+            let body = try Gzip.inflateIfNeeded(answer.body, contentEncoding: answer.contentEncoding)
+            result.decodedBytes += body.count
+            let page = try PullPageFastDecoder.decode(body) ?? decoder.decode(PullPage.self, from: body)
             result.recordCount += page.records.count
             if keepRecords { result.records += page.records }
             result.cursor = page.cursor

@@ -10,6 +10,7 @@ struct FieldSyncServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fieldsync-server",
         abstract: "The FieldSync sync server: visit records and PEP drafts from offline devices, merged and kept.",
+        version: FieldSyncVersion.current,
         subcommands: [Serve.self, Admin.self])
 
     /// `fieldsync-server admin --data DIR user add …` names the data folder before the
@@ -70,6 +71,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
+    @Option(help: "Log line format: text (for a terminal) or json (one object per line, for a log collector).")
+    var logFormat: LogFormat = .text
+
+    @Option(help: "One access-log line per request (method, route, status, duration, bytes, request id, device): on or off.")
+    var accessLog: Switch = .on
+
+    @Option(help: "Expose Prometheus metrics at /metrics on this port (a listener of its own; 0 picks a free one). None by default.")
+    var metricsPort: Int?
+
+    @Option(help: "The address of the metrics listener. Loopback by default.")
+    var metricsHost = "127.0.0.1"
+
     @Option(help: "The audit key file, made 0600 if missing (default: $FIELDSYNC_AUDIT_KEY_FILE, else audit.key in the data folder).")
     var auditKeyFile: String?
 
@@ -96,6 +109,7 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535.") }
+        if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be from 0 to 65535.") }
         guard auditAnchorIntervalSeconds >= 0 else { throw ValidationError("--audit-anchor-interval-seconds must be 0 or more.") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024.") }
         guard (1...86_400).contains(idleTimeoutSeconds) else { throw ValidationError("--idle-timeout-seconds must be from 1 to 86400.") }
@@ -114,6 +128,10 @@ struct Serve: AsyncParsableCommand {
         // One server per data folder, held until the process ends (before the store is opened).
         let lock = try ServeLock.acquire(dataDirectory: data)
         defer { withExtendedLifetime(lock) {} }
+        LoggingSystem.bootstrap(logFormat.makeHandler)
+        // Before the application is made: swift-metrics has one backend per process.
+        let metricsHost = self.metricsHost
+        let metrics = metricsPort.map { MetricsListener.bootstrap(host: metricsHost, port: $0) }
         var logger = Logger(label: "fieldsync-server")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let configuration = {
@@ -125,15 +143,25 @@ struct Serve: AsyncParsableCommand {
             configuration.enrolFailuresPerMinute = enrolFailuresPerMinute
             configuration.enrolFailuresPerMinuteOverall = enrolFailuresPerMinuteOverall
             configuration.readAudit = readAudit
+            configuration.accessLog = accessLog == .on
+            configuration.metrics = metrics
             return configuration
         }()
         let app = try FieldSyncServer.makeApplication(configuration: configuration, logger: logger) { port in
             // Written unbuffered: tests and scripts wait for this line to learn the port.
             FileHandle.standardOutput.write(
                 Data("fieldsync-server listening on http://\(configuration.host):\(port) (data: \(configuration.dataDirectory))\n".utf8))
+        } onMetricsRunning: { port in
+            FileHandle.standardOutput.write(Data("fieldsync-server metrics on http://\(metricsHost):\(port)/metrics\n".utf8))
         }
         try await app.runService()
     }
 }
 
 extension ReadAuditMode: ExpressibleByArgument {}
+extension LogFormat: ExpressibleByArgument {}
+
+/// An on/off option value (`--access-log off`).
+enum Switch: String, CaseIterable, ExpressibleByArgument {
+    case on, off
+}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FieldSyncProtocol
 
 @main
 struct FieldSyncCommand: AsyncParsableCommand {
@@ -6,6 +7,7 @@ struct FieldSyncCommand: AsyncParsableCommand {
         commandName: "fieldsync",
         abstract: "The FieldSync device client: write visit records and PEP drafts offline, sync when you can.",
         discussion: "Every command takes --store PATH (the device's local store) and --json (one JSON document on stdout).",
+        version: FieldSyncVersion.current,
         subcommands: [
             Enrol.self, VisitCommands.self, PepCommands.self, SetFields.self, Transition.self, Delete.self, Show.self, ListRecords.self,
             Sync.self, Status.self, Retire.self, History.self, ConflictsList.self, ConflictCommands.self, Verdicts.self, Export.self, Report.self,

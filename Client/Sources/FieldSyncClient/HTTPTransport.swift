@@ -50,6 +50,9 @@ final class HTTPTransport: Sendable {
         request.setValue(String(WireProtocol.version), forHTTPHeaderField: WireProtocol.versionHeader)
         request.setValue(Self.clientName, forHTTPHeaderField: WireProtocol.clientHeader)
         request.setValue("application/json", forHTTPHeaderField: "Accept")
+        // Pull pages come gzipped when asked (WIRE-PROTOCOL.md §1); URLSession inflates them
+        // (libcurl on Linux), so `data` below is the JSON. Another transport must inflate itself.
+        request.setValue("gzip", forHTTPHeaderField: "Accept-Encoding")
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         for (name, value) in headers {
             request.setValue(value, forHTTPHeaderField: name)

@@ -144,6 +144,7 @@ struct DeviceAuthenticator: Sendable {
                 }
             }
         }
+        RequestObservation.authenticated(id)
         return AuthenticatedDevice(deviceId: id, userName: found.name, role: found.role, team: found.team)
     }
 }

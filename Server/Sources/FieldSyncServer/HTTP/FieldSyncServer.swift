@@ -26,6 +26,10 @@ public struct ServerConfiguration: Sendable {
     public var enrolFailuresPerMinuteOverall: Int = 100
     /// Whether reads wait for their audit entry to be committed (docs/decisions.md).
     public var readAudit: ReadAuditMode = .deferred
+    /// One access-log line per request (label `fieldsync-server.access`, at info whatever the log level).
+    public var accessLog = true
+    /// The metrics listener; nil for none (metrics are then not recorded at all).
+    public var metrics: MetricsListener?
 
     public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 8787, maxBodyBytes: Int = WireProtocol.defaultMaxBodyBytes) {
         self.dataDirectory = dataDirectory
@@ -38,7 +42,8 @@ public struct ServerConfiguration: Sendable {
 /// Builds the FieldSync HTTP application on its SQLite store.
 public enum FieldSyncServer {
     public static func makeApplication(
-        configuration: ServerConfiguration, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        configuration: ServerConfiguration, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+        onMetricsRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         let database = try ServerDatabase.open(
             dataDirectory: configuration.dataDirectory, automaticCheckpoints: false,
@@ -49,6 +54,7 @@ public enum FieldSyncServer {
         let checkpointer = try WALCheckpointer(databasePath: database.path, logger: logger)
         let securityAudit = SecurityAudit(database: database, logger: logger)
         let router = Router()
+        router.add(middleware: RequestObservationMiddleware<BasicRequestContext>(accessLog: configuration.accessLog ? Self.accessLogger : nil))
         router.add(middleware: ErrorMiddleware<BasicRequestContext>(logger: logger))
         router.add(middleware: PeerAddressMiddleware<BasicRequestContext>())
         let admin = AdminService(database: database)
@@ -66,7 +72,16 @@ public enum FieldSyncServer {
                     perAddressPerMinute: configuration.enrolFailuresPerMinute,
                     overallPerMinute: configuration.enrolFailuresPerMinuteOverall),
                 securityAudit: securityAudit, logger: logger))
+        let readiness = Readiness()
+        HealthRoutes(database: database, readiness: readiness).register(on: router)
         routes.register(on: router)
+        var services: [any Service] = [ShutdownWatcher(readiness: readiness), checkpointer, securityAudit, SideWriteFlusher(writer: writer)]
+        if let interval = configuration.auditAnchorInterval {
+            services.append(AuditAnchorLog(database: database, logger: logger, interval: interval))
+        }
+        if let metrics = configuration.metrics {
+            services.append(MetricsEndpoint.application(metrics, database: database, logger: logger, onRunning: onMetricsRunning))
+        }
         let limits = ConnectionLimits(
             maxBodyBytes: configuration.maxBodyBytes, headerReadTimeout: .seconds(Int64(configuration.headerReadTimeoutSeconds)))
         return Application(
@@ -77,11 +92,18 @@ public enum FieldSyncServer {
                     idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "fieldsync-server"),
-            services: [checkpointer, securityAudit, SideWriteFlusher(writer: writer)]
-                + (configuration.auditAnchorInterval.map { [AuditAnchorLog(database: database, logger: logger, interval: $0)] } ?? []),
+            services: services,
             onServerRunning: { channel in
                 await onRunning(channel.localAddress?.port ?? configuration.port)
             },
             logger: logger)
+    }
+
+    /// The access log's logger: info level, so `--log-level warning` quiets the server's own
+    /// messages without losing the request lines (`--access-log off` turns those off).
+    static var accessLogger: Logger {
+        var logger = Logger(label: "fieldsync-server.access")
+        logger.logLevel = .info
+        return logger
     }
 }

@@ -16,6 +16,7 @@ enum RequestDecoding {
     static func changeSet(from request: Request, maxBytes: Int) async throws -> ChangeSet {
         let data = try await body(of: request, maxBytes: maxBytes)
         if let changeSet = ChangeSetFastDecoder.decode(data) { return changeSet }
+        ServerMetrics.changeSetDecodeFallback()
         return try decode(ChangeSet.self, from: data)
     }
 
@@ -37,6 +38,7 @@ enum RequestDecoding {
                 .contentTooLarge, .bodyTooLarge,
                 "The request body is larger than the \(maxBytes) bytes this server accepts; send fewer operations per change set.")
         }
+        RequestObservation.readBody(bytes: buffer.readableBytes)
         if buffer.readableBytes == 0 {
             throw APIError(.badRequest, .malformedJSON, "The request has no body; send a JSON document.")
         }

@@ -22,9 +22,6 @@ struct SyncRoutes: Sendable {
     let enrolment: EnrolmentEndpoint
 
     func register(on router: Router<BasicRequestContext>) {
-        router.get("healthz") { _, _ -> Response in
-            Self.json(#"{"protocolVersions":[\#(WireProtocol.supportedVersions.map(String.init).joined(separator: ","))],"status":"ok"}"#)
-        }
         let v1 = router.group("v1").add(middleware: ProtocolVersionMiddleware<BasicRequestContext>())
             .add(middleware: DeviceReportMiddleware<BasicRequestContext>())
         v1.post("enrol") { request, _ in try await enrol(request) }
@@ -65,9 +62,9 @@ struct SyncRoutes: Sendable {
         let page = try await feed.page(
             authorization: request.headers[.authorization], authenticator: authenticator, after: query.cursor, limit: query.limit,
             report: Self.report(request))
-        return Response(
-            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: page)))
+        let (response, encoding) = ResponseCompression.json(page, for: request)
+        ServerMetrics.pullSent(bytes: response.body.contentLength ?? 0, encoding: encoding)
+        return response
     }
 
     /// A pull's `after` cursor and `limit`, checked.

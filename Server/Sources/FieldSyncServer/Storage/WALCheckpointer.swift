@@ -106,7 +106,9 @@ final class WALCheckpointer: Service, Sendable {
     private func checkpoint() {
         do {
             let row = try connection.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)") }
-            if let row, (row[0] as Int?) == 1 {
+            let blocked = row.map { ($0[0] as Int?) == 1 } ?? false
+            ServerMetrics.checkpoint(blocked: blocked)
+            if blocked {
                 logger.debug("checkpoint was blocked; it will be tried again after the next commit")
             }
         } catch {

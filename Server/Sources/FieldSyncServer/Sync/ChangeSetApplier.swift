@@ -84,6 +84,7 @@ struct ChangeSetApplier {
         var verdicts: [OperationVerdict] = []
         verdicts.reserveCapacity(changeSet.operations.count)
         var rejections = 0
+        var conflicts = ConflictTally()
         let recordKeys = changeSet.operations.map { UUIDText.uppercase($0.record) }
         // Every record the change set touches, read in one query; then kept current as operations apply.
         var cache = try loadRecords(changeSet.operations.map(\.record), keys: recordKeys, in: db)
@@ -118,6 +119,9 @@ struct ChangeSetApplier {
                 historyRows.append(try historyRow(entry, recordKey: recordKey, deviceKey: deviceKey, fieldsJSON: createdFieldsJSON))
             }
             for conflict in result.openedConflicts { try store(conflict, openedAt: result.verdict.version ?? 0, in: db) }
+            conflicts.opened += result.openedConflicts.count
+            conflicts.superseded += result.supersededConflicts.count
+            if result.resolvedConflict != nil { conflicts.resolved += 1 }
             for conflict in result.supersededConflicts {
                 // Kept in the record's history with its held value; no longer open.
                 try db.cachedStatement(sql: "UPDATE conflicts SET status = 'resolved', resolved_version = ?, document = ? WHERE id = ?").execute(
@@ -164,7 +168,7 @@ struct ChangeSetApplier {
             try db.cachedStatement(sql: DeviceReport.sql).execute(
                 arguments: StatementArguments(report.arguments(at: receivedAt, device: deviceKey)))
         }
-        return AppliedChangeSet(result: result, json: json)
+        return AppliedChangeSet(result: result, json: json, conflicts: conflicts)
     }
 
     /// Whether a user wrote any of a record's content: a create, an edit or a resolution that set

@@ -72,6 +72,7 @@ struct FeedReader: Sendable {
         }
         let next = FeedCursor(sequence: read.sequence, generation: generation, catchUp: read.catchUp)
         let page = DirectJSON.pullPage(documents: read.documents, cursor: next, more: read.more, removed: read.removed)
+        ServerMetrics.pullPage(records: read.documents.count, bytes: page.count)
         if read.documents.isEmpty && read.removed.isEmpty && read.generation != nil && !read.isCatchUp {
             // Nothing of any case was read (a device polling an unchanged feed): its contact is
             // kept for device health, but it is not a read for the audit trail (docs/decisions.md).

@@ -137,6 +137,7 @@ actor GroupCommitWriter {
             sideWrites.removeFirst(sideGroup.count)
             let work = group.map { ($0.changeSet, $0.device, $0.report) }
             let sideWork = sideGroup.map(\.writes)
+            let started = ContinuousClock.now
             do {
                 let (outcomes, sideOutcomes) = try await database.pool.write {
                     db -> ([Result<AppliedChangeSet, any Error>], [Result<[Int64?], any Error>]) in
@@ -176,6 +177,8 @@ actor GroupCommitWriter {
                     }
                     return (outcomes, sideOutcomes)
                 }
+                ServerMetrics.commit(changeSets: group.count, sideWrites: sideGroup.count, duration: ContinuousClock.now - started, failed: false)
+                for outcome in outcomes { Self.record(outcome) }
                 for (item, outcome) in zip(group, outcomes) { item.continuation.resume(with: outcome) }
                 for (item, outcome) in zip(sideGroup, sideOutcomes) {
                     if let continuation = item.continuation {
@@ -192,6 +195,8 @@ actor GroupCommitWriter {
                 }
             } catch {
                 // The commit itself failed: nothing of the group is stored, so nobody is acknowledged.
+                ServerMetrics.commit(changeSets: group.count, sideWrites: sideGroup.count, duration: ContinuousClock.now - started, failed: true)
+                for _ in group { ServerMetrics.changeSet("failed") }
                 for item in group { item.continuation.resume(throwing: error) }
                 for item in sideGroup {
                     if let continuation = item.continuation { continuation.resume(throwing: error) } else { lost(item.writes, error) }
@@ -199,5 +204,19 @@ actor GroupCommitWriter {
             }
         }
         draining = false
+    }
+
+    /// One change set's outcome in the metrics (a replay's verdicts were counted the first time).
+    private static func record(_ outcome: Result<AppliedChangeSet, any Error>) {
+        switch outcome {
+        case .success(let applied) where applied.result.replayed:
+            ServerMetrics.changeSet("replayed")
+        case .success(let applied):
+            ServerMetrics.changeSet("accepted")
+            ServerMetrics.operations(applied.result.verdicts)
+            ServerMetrics.conflicts(applied.conflicts)
+        case .failure:
+            ServerMetrics.changeSet("failed")
+        }
     }
 }

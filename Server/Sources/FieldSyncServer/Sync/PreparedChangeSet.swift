@@ -25,4 +25,13 @@ struct PreparedChangeSet: Sendable {
 struct AppliedChangeSet: Sendable {
     let result: ChangeSetResult
     let json: Data
+    /// Conflicts this change set opened, settled by a `resolve`, and closed as superseded (for metrics).
+    var conflicts = ConflictTally()
+}
+
+/// How many conflicts one change set opened and closed.
+struct ConflictTally: Sendable {
+    var opened = 0
+    var resolved = 0
+    var superseded = 0
 }
