@@ -24,6 +24,7 @@ if [ ! -x "$venv/bin/st" ]; then
 fi
 
 admin() { "$bin/fieldsync-server" admin --data "$work/data" "$@"; }
+admin init >/dev/null  # a new store (admin commands refuse a folder that holds none)
 admin team add --name north >/dev/null
 admin user add --name fuzz --role TM --team north >/dev/null
 code="$(admin device enrol --user fuzz --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])')"
