@@ -5,7 +5,8 @@
 // - FieldSyncProtocol (Protocol/): the shared model, merge rules and wire types. No dependencies,
 //   so a device app links it without pulling in a server stack.
 // - FieldSyncServer (Server/): HTTP API (Hummingbird 2), SQLite storage (GRDB), merging, access.
-// - FieldSyncClient (Client/): the device library: local GRDB store, outbox, URLSession transport.
+// - FieldSyncClient (Client/): the device library: local GRDB store, outbox, and a transport seam (AsyncHTTPClient
+//   on Linux, URLSession on Apple platforms).
 // - Sources/: the thin executables `fieldsync-server`, `fieldsync` and the `fieldsync-bench` workload.
 import PackageDescription
 
@@ -36,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -71,6 +73,15 @@ let package = Package(
                 "FieldSyncProtocol",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // Linux transport: an event-loop HTTP client that waits without spinning.
+                .product(
+                    name: "AsyncHTTPClient", package: "async-http-client",
+                    condition: .when(platforms: [.linux])
+                ),
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(platforms: [.linux])),
+                .product(name: "NIOHTTP1", package: "swift-nio", condition: .when(platforms: [.linux])),
+                .product(name: "NIOPosix", package: "swift-nio", condition: .when(platforms: [.linux])),
+                .product(name: "NIOHTTPCompression", package: "swift-nio-extras", condition: .when(platforms: [.linux])),
             ],
             path: "Client/Sources/FieldSyncClient",
             swiftSettings: swiftSettings
