@@ -7,7 +7,8 @@
 // - FieldSyncCompliance (Protocol/): the statutory timing rules (visits, PEPs, working days),
 //   which only the server runs; their answers (`ComplianceRow`) are wire types in FieldSyncProtocol.
 // - FieldSyncServer (Server/): HTTP API (Hummingbird 2), SQLite storage (GRDB), merging, access.
-// - FieldSyncClient (Client/): the device library: local GRDB store, outbox, URLSession transport.
+// - FieldSyncClient (Client/): the device library: local GRDB store, outbox, and a transport seam (AsyncHTTPClient
+//   on Linux, URLSession on Apple platforms).
 // - Sources/: the thin executables `fieldsync-server`, `fieldsync` and the `fieldsync-bench` workload.
 import PackageDescription
 
@@ -42,6 +43,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -89,6 +91,15 @@ let package = Package(
                 "FieldSyncProtocol",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // Linux transport: an event-loop HTTP client that waits without spinning.
+                .product(
+                    name: "AsyncHTTPClient", package: "async-http-client",
+                    condition: .when(platforms: [.linux])
+                ),
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(platforms: [.linux])),
+                .product(name: "NIOHTTP1", package: "swift-nio", condition: .when(platforms: [.linux])),
+                .product(name: "NIOPosix", package: "swift-nio", condition: .when(platforms: [.linux])),
+                .product(name: "NIOHTTPCompression", package: "swift-nio-extras", condition: .when(platforms: [.linux])),
             ],
             path: "Client/Sources/FieldSyncClient",
             swiftSettings: swiftSettings

@@ -11,21 +11,28 @@ struct ConflictsList: ParsableCommand {
 
     func run() throws {
         let device = try options.device()
+        var asOf: String?
         if team {
-            let role = try options.run { () throws(ClientError) in try device.status().role }
-            guard role == Role.teamManager.rawValue else {
-                throw options.fail(ClientError("not_a_supervisor", "--team lists a team's conflicts for a team manager; this device belongs to a \(role ?? "?") user."))
+            let status = try options.run { () throws(ClientError) in try device.status() }
+            guard status.role == Role.teamManager.rawValue else {
+                throw options.fail(
+                    ClientError("not_a_supervisor", "--team lists a team's conflicts for a team manager; this device belongs to a \(status.role ?? "?") user."))
             }
+            asOf = status.lastSync ?? "never"
         }
         let list = try options.run { () throws(ClientError) in
             var id: UUID?
             if let record { id = try device.findRecord(record).snapshot.id }
             return try device.conflicts(record: id)
         }
+        // The queue is this device's copy of the team's records: say how fresh it is.
+        let freshness = asOf.map { "The team's queue as of this device's last sync (\($0)); run fieldsync sync for the latest." }
+        if options.json, let freshness, !options.quiet { FileHandle.standardError.write(Data((freshness + "\n").utf8)) }
         try options.emit(list) {
-            list.isEmpty ? "No open conflicts." : list.map { c in
+            let lines = list.isEmpty ? ["No open conflicts."] : list.map { c in
                 "\(c.id.uuidString.lowercased())  record \(c.record.uuidString.lowercased())  \(c.field)  held from \(c.heldBy.user) (\(c.openedAt))"
-            }.joined(separator: "\n")
+            }
+            return (lines + (freshness.map { [$0] } ?? [])).joined(separator: "\n")
         }
     }
 }
@@ -52,7 +59,7 @@ struct ConflictCommands: ParsableCommand {
         @OptionGroup var options: DeviceOptions
         @Argument(help: "The conflict id (or a unique prefix).") var conflict: String
         @Option(help: "mine, theirs, current or held.") var keep: String?
-        @Option(help: "A new value (typed like the field; @path reads a file, @- stdin).") var value: String?
+        @Option(help: "A new value (typed like the field; @path reads a file, @- stdin, @@ a leading @).") var value: String?
 
         func validate() throws {
             if (keep == nil) == (value == nil) { throw ValidationError("Give either --keep mine|theirs|current|held or --value VALUE.") }
@@ -67,7 +74,7 @@ struct ConflictCommands: ParsableCommand {
                 let found = try findConflict(conflict, device)
                 let me = try device.status().user
                 if let value {
-                    let text = value.hasPrefix("@") ? try readValue(String(value.dropFirst())) : value
+                    let text = try FieldAssignments.literalOrInput(value, readInput: readInput)
                     let parsed = try conflictValue(text, conflict: found, device: device)
                     return try device.resolve(conflict: found.id, choice: .value, value: parsed)
                 }
@@ -80,11 +87,7 @@ struct ConflictCommands: ParsableCommand {
                 }
                 return try device.resolve(conflict: found.id, choice: choice)
             }
-            try options.emit(LocalRecord(snapshot: record, pending: true)) { "Resolved on this device; it will be sent on the next sync." }
-        }
-
-        func readValue(_ source: String) throws(ClientError) -> String {
-            do { return try readInput(source) } catch { throw ClientError("unreadable_input", "Cannot read \(source): \(error.localizedDescription)") }
+            try options.confirm(LocalRecord(snapshot: record, pending: true)) { "Resolved on this device; it will be sent on the next sync." }
         }
 
         /// Types the value by the conflicting field's kind (a list member's kind for item paths).

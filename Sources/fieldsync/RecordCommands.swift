@@ -8,7 +8,7 @@ struct NewRecord: ParsableArguments {
     @OptionGroup var options: DeviceOptions
     @Option(help: "The young person's id (a UUID).") var youngPerson: String
     @Option(help: "The first state (visits: DRAFT or SCHEDULED; PEPs: INITIATED or DRAFTING).") var state: String?
-    @Argument(help: "FIELD=VALUE pairs; FIELD=@path reads a file, FIELD=@- stdin.") var assignments: [String] = []
+    @Argument(help: "FIELD=VALUE pairs; FIELD=@path reads a file, FIELD=@- stdin, FIELD=@@text is '@text'. See: fieldsync fields.") var assignments: [String] = []
 
     func run(kind: RecordKind) throws {
         let yp = try parseUUID(youngPerson, what: "--young-person")
@@ -46,10 +46,12 @@ struct SetFields: ParsableCommand {
             FIELD=VALUE sets a field (empty VALUE clears it); FIELD=@path and FIELD=@- read the value from a file or stdin.
             Object members: setting.name=VALUE. List items: actions+='{"description":"…"}' adds one,
             actions[ITEM_ID].status=DONE edits one, actions-=ITEM_ID removes one.
+            A value starting with @ is read from a file; write @@ for a value that starts with a literal @.
+            Every field, its kind and the values it allows: fieldsync fields visit (or pep).
             """)
     @OptionGroup var options: DeviceOptions
     @Argument(help: "The record id (or a unique prefix).") var record: String
-    @Argument(help: "FIELD=VALUE pairs.") var assignments: [String]
+    @Argument(help: "FIELD=VALUE pairs (fieldsync fields lists them).") var assignments: [String]
 
     func validate() throws {
         if assignments.isEmpty { throw ValidationError("Give at least one FIELD=VALUE.") }
@@ -62,7 +64,7 @@ struct SetFields: ParsableCommand {
             let fields = try FieldAssignments.apply(assignments, kind: current.kind, to: current.fields, readInput: readInput)
             return try device.update(record: current.id, fields: fields)
         }
-        try options.emit(LocalRecord(snapshot: updated, pending: true)) { "Saved on this device; it will be sent on the next sync." }
+        try options.confirm(LocalRecord(snapshot: updated, pending: true)) { "Saved on this device; it will be sent on the next sync." }
     }
 }
 
@@ -79,7 +81,7 @@ struct Transition: ParsableCommand {
             let current = try device.findRecord(record).snapshot
             return try device.transition(record: current.id, to: state.uppercased(), reason: reason)
         }
-        try options.emit(LocalRecord(snapshot: updated, pending: true)) { "Now \(updated.state) on this device; it will be sent on the next sync." }
+        try options.confirm(LocalRecord(snapshot: updated, pending: true)) { "Now \(updated.state) on this device; it will be sent on the next sync." }
     }
 }
 
@@ -93,7 +95,7 @@ struct Delete: ParsableCommand {
         let updated = try options.run { () throws(ClientError) in
             try device.delete(record: device.findRecord(record).snapshot.id)
         }
-        try options.emit(LocalRecord(snapshot: updated, pending: true)) { "Deleted on this device; it will be sent on the next sync." }
+        try options.confirm(LocalRecord(snapshot: updated, pending: true)) { "Deleted on this device; it will be sent on the next sync." }
     }
 }
 

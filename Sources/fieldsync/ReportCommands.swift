@@ -35,7 +35,7 @@ struct Export: AsyncParsableCommand {
         if out == nil {
             FileHandle.standardError.write(Data((text + "\n").utf8))
         } else {
-            try options.emit(summary) { text }
+            try options.confirm(summary) { text }
         }
     }
 }

@@ -15,7 +15,7 @@ struct Enrol: AsyncParsableCommand {
         let result = try await options.run { () async throws(ClientError) in
             try await device.enrol(server: server, code: code, deviceName: name ?? ProcessInfo.processInfo.hostName)
         }
-        try options.emit(result) { "Enrolled as device \(result.device) for \(result.user) (\(result.role), team \(result.team))." }
+        try options.confirm(result) { "Enrolled as device \(result.device) for \(result.user) (\(result.role), team \(result.team))." }
     }
 }
 
@@ -31,7 +31,7 @@ struct Sync: AsyncParsableCommand {
 
     func run() async throws {
         let device = try options.device()
-        let showProgress = !options.json && isatty(STDERR_FILENO) == 1
+        let showProgress = !options.json && !options.quiet && isatty(STDERR_FILENO) == 1
         let report = try await options.run { () async throws(ClientError) in
             try await device.sync(pageSize: pageSize) { progress in
                 if showProgress {
@@ -40,10 +40,24 @@ struct Sync: AsyncParsableCommand {
             }
         }
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        try options.emit(report) {
+        try SyncOutput.print(report, options: options)
+        let status = ExitStatus.of(report)
+        if status != .done { throw status.exitCode }
+    }
+}
+
+/// How `sync` and `retire` report a sync: the counts on stdout, and a sync that could not reach
+/// the server or found the device revoked said on stderr too (with its exit code, 75 or 77).
+enum SyncOutput {
+    static func print(_ report: SyncReport, options: DeviceOptions, done: String? = nil) throws {
+        if !options.json, let message = report.message, report.wiped || !report.reachable {
+            let code = report.wiped ? "device_revoked" : ClientError.serverUnreachableCode
+            FileHandle.standardError.write(Data("fieldsync: \(message) [\(code)]\n".utf8))
+            if report.wiped { return }
+        }
+        try options.confirm(report) {
             var lines: [String] = []
-            if report.wiped { return report.message ?? "This device was revoked; its local store has been erased." }
-            if !report.reachable { lines.append(report.message ?? "The server could not be reached.") }
+            if let done, report.reachable { lines.append(done) }
             lines.append(
                 "sent \(report.sent), applied \(report.applied), merged \(report.merged), conflicts \(report.conflicted), refused \(report.refused), received \(report.received), unsent \(report.unsent)"
                     + (report.removed > 0 ? ", removed \(report.removed) (moved to another worker)" : "")
@@ -60,14 +74,24 @@ struct Retire: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Hand this device back: send everything, retire it on the server, erase the local store.")
     @OptionGroup var options: DeviceOptions
+    @Flag(help: "Do not ask for confirmation.") var yes = false
 
     func run() async throws {
         let device = try options.device()
-        let report = try await options.run { () async throws(ClientError) in try await device.retire() }
-        try options.emit(report) {
-            report.wiped ? (report.message ?? "This device was revoked; its local store has been erased.")
-                : "Sent \(report.sent) change(s); the device is retired and its local store erased."
+        if !yes {
+            let status = try options.run { () throws(ClientError) in try device.status() }
+            FileHandle.standardError.write(
+                Data(
+                    "Retire device \(status.device ?? "?") of \(status.user ?? "?")? Its local store will be erased after a last sync. Type yes to go on: "
+                        .utf8))
+            guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
+                throw options.fail(ClientError("not_confirmed", "Not retired: nothing was changed. Answer yes, or run: fieldsync retire --yes"))
+            }
         }
+        let report = try await options.run { () async throws(ClientError) in try await device.retire() }
+        try SyncOutput.print(report, options: options, done: "Sent \(report.sent) change(s); the device is retired and its local store erased.")
+        let status = ExitStatus.of(report)
+        if status != .done { throw status.exitCode }
     }
 }
 

@@ -118,7 +118,7 @@ struct AccessTests {
 
         // Retire: everything is sent first, then the device is revoked and erased.
         let id = try bob.newVisit(["purpose=Handed back"])
-        let retire = try bob.run(["retire"])
+        let retire = try bob.run(["retire", "--yes"])
         #expect(retire.succeeded, "\(retire.stderr)")
         let carol = try world.device("carol")
         try carol.sync()

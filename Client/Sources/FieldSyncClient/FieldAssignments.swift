@@ -6,12 +6,28 @@ import Foundation
 ///
 /// - `name=value`: set a field; the value is read as the field's type (text, true/false, a
 ///   number, a date, an enum; JSON for lists and objects). An empty value clears the field.
-/// - `name=@path` reads the value from a file, `name=@-` from standard input.
+/// - `name=@path` reads the value from a file, `name=@-` from standard input; `name=@@text`
+///   is the literal value `@text` (a leading `@@` stands for one `@`).
 /// - `name.member=value`: set one member of an object field (e.g. `setting.name=Oak School`).
 /// - `list+={json}`: add an item to a list field (an `id` is made if the item has none).
 /// - `list[ID].member=value`: set one member of one list item (ID may be a unique prefix).
 /// - `list-=ID`: remove an item.
 public enum FieldAssignments {
+    /// A value as typed: `@path` and `@-` read a file or standard input, `@@…` is a literal
+    /// value starting with one `@`, anything else is itself.
+    public static func literalOrInput(
+        _ raw: String, for target: String = "the value", readInput: (String) throws -> String
+    ) throws(ClientError) -> String {
+        guard raw.hasPrefix("@") else { return raw }
+        if raw.hasPrefix("@@") { return String(raw.dropFirst()) }
+        let source = String(raw.dropFirst())
+        do { return try readInput(source) } catch {
+            throw ClientError(
+                "unreadable_input",
+                "Cannot read \(target) from \(source == "-" ? "standard input" : source): \(error.localizedDescription) (write @@ for a value that starts with @)")
+        }
+    }
+
     public static func apply(
         _ words: [String], kind: RecordKind, to current: [String: JSONValue], readInput: (String) throws -> String
     ) throws(ClientError) -> [String: JSONValue] {
@@ -22,15 +38,7 @@ public enum FieldAssignments {
             guard let (target, op, rawValue) = split(word) else {
                 throw ClientError("bad_assignment", "'\(word)' is not FIELD=VALUE (or list+=ITEM, list-=ID, list[ID].member=VALUE).")
             }
-            let text: String
-            if rawValue.hasPrefix("@") {
-                let source = String(rawValue.dropFirst())
-                do { text = try readInput(source) } catch {
-                    throw ClientError("unreadable_input", "Cannot read the value for \(target) from \(source == "-" ? "standard input" : source): \(error.localizedDescription)")
-                }
-            } else {
-                text = rawValue
-            }
+            let text = try literalOrInput(rawValue, for: "the value for \(target)", readInput: readInput)
             let name = String(target.prefix { $0 != "[" && $0 != "." })
             guard let spec = schema.field(name) else {
                 throw ClientError(

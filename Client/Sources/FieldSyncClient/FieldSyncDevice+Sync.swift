@@ -30,17 +30,29 @@ public struct SyncProgress: Sendable {
 }
 
 extension FieldSyncDevice {
-    struct Session {
-        let transport: HTTPTransport
-    }
-
-    func session() throws(ClientError) -> Session {
+    /// Runs `body` with a connection to this device's server (as enrolled), and closes the
+    /// connection after, whatever `body` did. A sync is one session: one connection.
+    func withConnection<T>(_ body: (ServerConnection) async throws(ClientError) -> T) async throws(ClientError) -> T {
         let (server, token): (String?, String?) = try store.read { db in
             (try store.setting(SettingKey.server, in: db), try store.setting(SettingKey.token, in: db))
         }
         guard let server, let sealedToken = token.flatMap({ Data(base64Encoded: $0) }) else { throw ClientError.notEnrolled() }
         let plain = String(decoding: try store.cipher.open(sealedToken, for: .setting(SettingKey.token)), as: UTF8.self)
-        return Session(transport: try HTTPTransport(server: server, token: plain))
+        return try await withConnection(server: server, token: plain, body)
+    }
+
+    func withConnection<T>(
+        server: String, token: String?, _ body: (ServerConnection) async throws(ClientError) -> T
+    ) async throws(ClientError) -> T {
+        let connection = try ServerConnection(server: server, token: token, timeout: requestTimeout)
+        do {
+            let result = try await body(connection)
+            await connection.close()
+            return result
+        } catch {
+            await connection.close()
+            throw error
+        }
     }
 
     /// What the device reports about itself on each request, for device health (contract 5.5):
@@ -61,18 +73,23 @@ extension FieldSyncDevice {
         -> SyncReport
     {
         var report = SyncReport()
-        let session = try session()
-        do {
-            try await push(session, &report, progress)
-            if report.reachable { try await pull(session, pageSize: pageSize, &report, progress) }
+        do throws(ClientError) {
+            report = try await withConnection { connection throws(ClientError) -> SyncReport in
+                var report = SyncReport()
+                do throws(ClientError) {
+                    try await push(connection, &report, progress)
+                    if report.reachable { try await pull(connection, pageSize: pageSize, &report, progress) }
+                } catch where error.code == ClientError.serverUnreachableCode {
+                    report.reachable = false
+                    report.message = error.message
+                }
+                return report
+            }
         } catch where error.code == ErrorCode.deviceRevoked.rawValue {
             try wipe()
             report.wiped = true
             report.message = "\(error.message) This device's local store has been erased."
             return report
-        } catch where error.code == "server_unreachable" {
-            report.reachable = false
-            report.message = error.message
         }
         report.unsent = try store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
         if report.reachable {
@@ -82,7 +99,7 @@ extension FieldSyncDevice {
         return report
     }
 
-    func push(_ session: Session, _ report: inout SyncReport, _ progress: (@Sendable (SyncProgress) -> Void)?) async throws(ClientError) {
+    func push(_ connection: ServerConnection, _ report: inout SyncReport, _ progress: (@Sendable (SyncProgress) -> Void)?) async throws(ClientError) {
         let total = try store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
         // Bounded: each round answers or drops the oldest entry, or stops.
         for _ in 0..<total {
@@ -91,7 +108,7 @@ extension FieldSyncDevice {
             }) else { return }
             let body = try store.cipher.open(sealed, for: .outbox(sequence))
             try store.write { db in try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1 WHERE sequence = ?", arguments: [sequence]) }
-            let answer = try await session.transport.send("POST", "v1/changesets", body: body, headers: try healthHeaders())
+            let answer = try await connection.send(.post, "v1/changesets", body: body, headers: try healthHeaders())
             let changeSet: ChangeSet
             do { changeSet = try decoder.decode(ChangeSet.self, from: body) } catch { throw .storage(error) }
             report.sent += 1
@@ -104,11 +121,11 @@ extension FieldSyncDevice {
                 try settle(changeSet, sequence: sequence, verdicts: result.verdicts, report: &report)
             case 401, 403:
                 throw Self.refusal(answer)
-            case 400 where HTTPTransport.errorBody(answer.body)?.code == ErrorCode.unsupportedProtocolVersion.rawValue:
+            case 400 where ServerConnection.errorBody(answer.body)?.code == ErrorCode.unsupportedProtocolVersion.rawValue:
                 throw Self.refusal(answer)
             case 400..<500:
                 // Refused for its content: keep it as a refusal and go on, so the queue never jams (2.4).
-                let detail = HTTPTransport.errorBody(answer.body)
+                let detail = ServerConnection.errorBody(answer.body)
                 let verdicts = changeSet.operations.enumerated().map { index, op in
                     OperationVerdict(
                         index: index, record: op.record, outcome: .rejected, code: detail?.code ?? "refused",
@@ -166,7 +183,7 @@ extension FieldSyncDevice {
         }
     }
 
-    func pull(_ session: Session, pageSize: Int, _ report: inout SyncReport, _ progress: (@Sendable (SyncProgress) -> Void)?) async throws(ClientError) {
+    func pull(_ connection: ServerConnection, pageSize: Int, _ report: inout SyncReport, _ progress: (@Sendable (SyncProgress) -> Void)?) async throws(ClientError) {
         // Set when the server refused the cursor and the device pulls its whole scope again: the
         // records received, so what is held but no longer sent can be removed at the end.
         var resynced: Set<UUID>?
@@ -174,16 +191,16 @@ extension FieldSyncDevice {
         for _ in 0..<1_000_000 {
             let cursor = resynced != nil && report.pages == 0 ? FeedCursor.start.token
                 : try store.read { db in try store.setting(SettingKey.cursor, in: db) } ?? FeedCursor.start.token
-            let answer = try await session.transport.send(
-                "GET", "v1/changes", query: [URLQueryItem(name: "after", value: cursor), URLQueryItem(name: "limit", value: String(pageSize))],
-                headers: try healthHeaders())
+            let answer = try await connection.send(
+                .get, "v1/changes", query: [URLQueryItem(name: "after", value: cursor), URLQueryItem(name: "limit", value: String(pageSize))],
+                headers: try healthHeaders(), acceptsGzip: true)  // pages are about 3.6× smaller gzipped: devices sync on 4G
             guard answer.status == 200 else {
                 if answer.status >= 500 {
                     report.reachable = false
                     report.message = "The server answered \(answer.status) to a pull; try again later."
                     return
                 }
-                if answer.status == 400, resynced == nil, HTTPTransport.errorBody(answer.body)?.code == ErrorCode.badCursor.rawValue {
+                if answer.status == 400, resynced == nil, ServerConnection.errorBody(answer.body)?.code == ErrorCode.badCursor.rawValue {
                     // The server does not know this cursor (a restored store, a server restored from
                     // an older backup): start the feed over, once. Nothing unsent is touched.
                     resynced = []
@@ -295,7 +312,7 @@ extension FieldSyncDevice {
                 "unsent_changes",
                 "\(report.unsent) change(s) could not be sent (\(report.message ?? "the server did not take them")); retire the device once it has synced everything.")
         }
-        let answer = try await session().transport.send("POST", "v1/device/retire")
+        let answer = try await withConnection { connection throws(ClientError) in try await connection.send(.post, "v1/device/retire") }
         guard answer.status == 200 else { throw Self.refusal(answer) }
         try wipe()
         return report
@@ -306,7 +323,9 @@ extension FieldSyncDevice {
         var query: [URLQueryItem] = []
         if let team { query.append(URLQueryItem(name: "team", value: team)) }
         if let asOf { query.append(URLQueryItem(name: "asOf", value: asOf)) }
-        let answer = try await session().transport.send("GET", "v1/reports/compliance", query: query)
+        let answer = try await withConnection { connection throws(ClientError) in
+            try await connection.send(.get, "v1/reports/compliance", query: query)
+        }
         guard answer.status == 200 else { throw Self.refusal(answer) }
         do { return try decoder.decode([ComplianceRow].self, from: answer.body) } catch {
             throw ClientError("bad_answer", "The compliance report could not be read: \(error)")
@@ -315,7 +334,9 @@ extension FieldSyncDevice {
 
     /// A record's versions and refused changes, from the server.
     public func history(of record: UUID) async throws(ClientError) -> HistoryPage {
-        let answer = try await session().transport.send("GET", "v1/records/\(record.uuidString)/history")
+        let answer = try await withConnection { connection throws(ClientError) in
+            try await connection.send(.get, "v1/records/\(record.uuidString)/history")
+        }
         guard answer.status == 200 else { throw Self.refusal(answer) }
         do { return try decoder.decode(HistoryPage.self, from: answer.body) } catch {
             throw ClientError("bad_answer", "The record history could not be read: \(error)")

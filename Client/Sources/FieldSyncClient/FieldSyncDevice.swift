@@ -10,12 +10,18 @@ public final class FieldSyncDevice: Sendable {
     let store: LocalStore
     let encoder = WireProtocol.makeEncoder()
     let decoder = WireProtocol.makeDecoder()
+    /// The longest the server may stay silent (connecting, or mid-answer) before a request fails
+    /// as unreachable.
+    let requestTimeout: Duration
 
     /// Opens the device's store, or makes it when there is none at `storePath` and `createStore`
     /// is true (enrolment). Its contents are encrypted with the key in `keyFile` (by default a
     /// file outside the store's folder, see ``StoreKeyFile``).
-    public init(storePath: String, keyFile: StoreKeyFile? = nil, createStore: Bool = true) throws(ClientError) {
+    public init(
+        storePath: String, keyFile: StoreKeyFile? = nil, createStore: Bool = true, requestTimeout: Duration = .seconds(30)
+    ) throws(ClientError) {
         store = try LocalStore(path: storePath, keyFile: keyFile ?? .for(storePath: storePath), create: createStore)
+        self.requestTimeout = requestTimeout
     }
 
     /// Encodes a value and seals it with the store key, for its row.
@@ -53,10 +59,11 @@ public final class FieldSyncDevice: Sendable {
             throw ClientError(
                 "already_enrolled", "This store is already enrolled as device \(existing). Use another --store for another device.")
         }
-        let transport = try HTTPTransport(server: server, token: nil)
         let body: Data
         do { body = try encoder.encode(EnrolmentRequest(code: code, deviceName: deviceName)) } catch { throw .storage(error) }
-        let answer = try await transport.send("POST", "v1/enrol", body: body)
+        let answer = try await withConnection(server: server, token: nil) { connection throws(ClientError) in
+            try await connection.send(.post, "v1/enrol", body: body)
+        }
         guard answer.status == 200 else { throw Self.refusal(answer) }
         let response: EnrolmentResponse
         do { response = try decoder.decode(EnrolmentResponse.self, from: answer.body) } catch {
@@ -263,8 +270,8 @@ public final class FieldSyncDevice: Sendable {
         if let view { try saveLocal(view, pending: true, in: db) }
     }
 
-    static func refusal(_ answer: HTTPTransport.Answer) -> ClientError {
-        if let detail = HTTPTransport.errorBody(answer.body) {
+    static func refusal(_ answer: TransportAnswer) -> ClientError {
+        if let detail = ServerConnection.errorBody(answer.body) {
             return ClientError(detail.code, detail.message)
         }
         return ClientError("bad_answer", "The server answered \(answer.status) without a FieldSync error body.")

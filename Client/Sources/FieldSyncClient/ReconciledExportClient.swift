@@ -1,10 +1,6 @@
 import FieldSyncProtocol
 import Foundation
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-
 /// Output formats of `fieldsync export --reconciled`.
 public enum ExportFormat: String, Sendable, CaseIterable {
     case json, ndjson, csv
@@ -42,15 +38,16 @@ extension FieldSyncDevice {
         let raw = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-export-\(UUID().uuidString).ndjson")
         _ = FileManager.default.createFile(atPath: raw.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: raw) }
-        let transport = try session().transport
         var query: [URLQueryItem] = []
         if let since { query.append(URLQueryItem(name: "since", value: since)) }
         if let team { query.append(URLQueryItem(name: "team", value: team)) }
         if let kind { query.append(URLQueryItem(name: "kind", value: kind.rawValue)) }
         guard let handle = FileHandle(forWritingAtPath: raw.path) else { throw ClientError("storage_error", "Cannot write \(raw.path).") }
-        let (status, errorBody) = try await transport.download("v1/export", query: query, into: handle)
+        let answer = try await withConnection { connection throws(ClientError) in
+            try await connection.download("v1/export", query: query, into: handle)
+        }
         try? handle.close()
-        guard status == 200 else { throw Self.refusal(HTTPTransport.Answer(status: status, body: errorBody)) }
+        guard answer.status == 200 else { throw Self.refusal(answer) }
 
         guard let input = FileHandle(forReadingAtPath: raw.path) else { throw ClientError("storage_error", "Cannot read \(raw.path).") }
         defer { try? input.close() }
@@ -109,25 +106,5 @@ extension FieldSyncDevice {
     static func lineType(_ line: Data) -> String? {
         struct Typed: Decodable { let type: String }
         return try? WireProtocol.makeDecoder().decode(Typed.self, from: line).type
-    }
-}
-
-extension HTTPTransport {
-    /// GETs a path, streaming a 200 body into `handle`; returns the status and any error body.
-    func download(_ path: String, query: [URLQueryItem], into handle: FileHandle) async throws(ClientError) -> (Int, Data) {
-        var components = URLComponents(url: baseURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)
-        if !query.isEmpty { components?.queryItems = query }
-        guard let url = components?.url else { throw ClientError("invalid_server_url", "Cannot build a request URL from \(baseURL).") }
-        var request = URLRequest(url: url)
-        request.setValue(String(WireProtocol.version), forHTTPHeaderField: WireProtocol.versionHeader)
-        request.setValue(Self.clientName, forHTTPHeaderField: WireProtocol.clientHeader)
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        do {
-            return try await StreamingDownload(into: handle).run(request, timeout: 300)
-        } catch let error as URLError {
-            throw ClientError("server_unreachable", Self.sentence(for: error, url: baseURL))
-        } catch {
-            throw ClientError("server_unreachable", "Cannot reach the server at \(baseURL.absoluteString): \(error.localizedDescription)")
-        }
     }
 }

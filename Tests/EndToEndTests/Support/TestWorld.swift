@@ -63,8 +63,9 @@ final class TestWorld: @unchecked Sendable {
     }
 
     /// A device enrolled for `user` through the CLI, with its own local store. With `shared`, the
-    /// user is allocated the world's young person.
-    func device(_ user: String, role: String = "PA", team: String = "north", shared: Bool = true) throws -> Device {
+    /// user is allocated the world's young person. `server` is the address the device enrols
+    /// with and syncs to (a proxy in front of the world's server), the server itself by default.
+    func device(_ user: String, role: String = "PA", team: String = "north", shared: Bool = true, server: String? = nil) throws -> Device {
         let isNew = !users.contains(user)
         try addUser(user, role: role, team: team)
         if shared && isNew && ["PA", "SW", "DT"].contains(role) {
@@ -74,7 +75,7 @@ final class TestWorld: @unchecked Sendable {
         let device = Device(
             store: root.appendingPathComponent("\(user)-\(UUID().uuidString.prefix(8)).sqlite").path, keyDirectory: keyDirectory,
             youngPerson: youngPerson)
-        let out = try device.run(["enrol", "--server", server.url, "--code", enrolmentCode(for: user)])
+        let out = try device.run(["enrol", "--server", server ?? self.server.url, "--code", enrolmentCode(for: user)])
         guard out.succeeded else { throw WorldError("enrol failed: \(out.stderr)") }
         return device
     }
@@ -93,8 +94,10 @@ struct Device: Sendable {
     /// The young person this device's records are about by default.
     var youngPerson: UUID
 
-    func run(_ arguments: [String], stdin: String? = nil) throws -> CommandOutput {
-        try ProcessRunner.run(Binaries.client, arguments + ["--store", store], stdin: stdin, environment: ["FIELDSYNC_KEY_DIR": keyDirectory])
+    func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> CommandOutput {
+        try ProcessRunner.run(
+            Binaries.client, arguments + ["--store", store], stdin: stdin,
+            environment: environment.merging(["FIELDSYNC_KEY_DIR": keyDirectory]) { $1 })
     }
 
     /// Runs a command with --json and decodes its output; fails the test's throw if it exited non-zero.
@@ -111,8 +114,20 @@ struct Device: Sendable {
         return record.snapshot.id
     }
 
+    /// Runs `sync --json` and reads its report; a sync that could not reach the server (exit 75)
+    /// or found the device revoked and wiped it (exit 77) reports too, and is returned.
     @discardableResult
-    func sync() throws -> SyncReportView { try json(SyncReportView.self, ["sync"]) }
+    func sync(environment: [String: String] = [:]) throws -> SyncReportView {
+        let out = try run(["sync", "--json"], environment: environment)
+        guard [0, 75, 77].contains(out.status) else { throw WorldError("fieldsync sync failed (\(out.status)): \(out.stdout)\(out.stderr)") }
+        let report: SyncReportView
+        do { report = try JSONDecoder().decode(SyncReportView.self, from: Data(out.stdout.utf8)) } catch {
+            throw WorldError("could not decode the sync report from: \(out.stdout)")
+        }
+        let expected: Int32 = report.wiped ? 77 : report.reachable ? 0 : 75
+        guard out.status == expected else { throw WorldError("sync exited \(out.status) for a report that means \(expected): \(out.stdout)") }
+        return report
+    }
 
     func show(_ id: UUID) throws -> RecordSnapshot { try json(LocalRecordView.self, ["show", id.uuidString]).snapshot }
 
