@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs `fieldsync-server admin --data DIR …` commands, the way an operator sets up users and devices.

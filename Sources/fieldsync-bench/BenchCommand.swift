@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @main
@@ -22,7 +22,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(
         help: ArgumentHelp(
             "Which workloads to report, comma-separated: w1,w2,w3,w4,w5. W1 always runs, as the data the others use.",
-            discussion: "w4 (not in the default) loads the store to --w4-records through the API and repeats W2's incremental pull on it; at a million records it takes several minutes and about 5 GB of disk. w5 (not in the default: 250 more users and devices to set up) pushes W1 again from fresh devices while 200 other devices pull in a loop, and compares with W1 alone."))
+            discussion:
+                "w4 (not in the default) loads the store to --w4-records through the API and repeats W2's incremental pull on it; at a million records it takes several minutes and about 5 GB of disk. w5 (not in the default: 250 more users and devices to set up) pushes W1 again from fresh devices while 200 other devices pull in a loop, and compares with W1 alone."
+        ))
     var workloads = "w1,w2,w3"
 
     @Option(help: "W4: how many records the store holds before its incremental pull.")
@@ -40,7 +42,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(
         help: ArgumentHelp(
             "How devices talk HTTP: urlsession or socket.",
-            discussion: "urlsession is what the FieldSync client uses; on Linux it spins while it waits for the answer to a POST, taking CPU from the server. socket is a minimal blocking HTTP/1.1 client that costs nothing while it waits."))
+            discussion:
+                "urlsession is what the FieldSync client uses; on Linux it spins while it waits for the answer to a POST, taking CPU from the server. socket is a minimal blocking HTTP/1.1 client that costs nothing while it waits."
+        ))
     var transport: TransportKind = .urlsession
 
     @Flag(help: "Devices' pulls send Accept-Encoding: gzip (W2 then reports the bytes on the wire and the time to inflate them).")
@@ -49,7 +53,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(
         help: ArgumentHelp(
             "The server's request observation: default, full or off.",
-            discussion: "default runs serve as it is (access log on, no metrics); full adds a metrics listener (--metrics-port 0); off turns the access log off (--access-log off). For measuring their cost on W1."))
+            discussion:
+                "default runs serve as it is (access log on, no metrics); full adds a metrics listener (--metrics-port 0); off turns the access log off (--access-log off). For measuring their cost on W1."
+        ))
     var observability: Observability = .default
 
     @Flag(help: "Print one JSON document instead of the table.")
@@ -63,7 +69,9 @@ struct BenchCommand: AsyncParsableCommand {
         guard (1...1_000).contains(devices) else { throw ValidationError("--devices must be from 1 to 1000.") }
         guard (20_000...10_000_000).contains(w4Records) else { throw ValidationError("--w4-records must be from 20,000 to 10,000,000.") }
         guard (0...10_000).contains(w5PauseMs) else { throw ValidationError("--w5-pause-ms must be from 0 to 10,000.") }
-        guard readAudit == nil || ["deferred", "strict"].contains(readAudit!) else { throw ValidationError("--read-audit is deferred or strict.") }
+        guard readAudit == nil || ["deferred", "strict"].contains(readAudit!) else {
+            throw ValidationError("--read-audit is deferred or strict.")
+        }
         _ = try parsedWorkloads()
     }
 

@@ -43,7 +43,8 @@ enum BenchRun {
         let machineBefore = CPUAccounting.machineBusySeconds()
         let ownBefore = CPUAccounting.ownAndChildrenSeconds()
         let folder = FileManager.default.temporaryDirectory
-            .appendingPathComponent("fieldsync-bench-\(ProcessInfo.processInfo.processIdentifier)-run\(index)-\(UUID().uuidString.prefix(8))")
+            .appendingPathComponent(
+                "fieldsync-bench-\(ProcessInfo.processInfo.processIdentifier)-run\(index)-\(UUID().uuidString.prefix(8))")
         let server = ServerProcess(
             binary: plan.serverBinary, dataDirectory: folder.appendingPathComponent("data").path, logDirectory: folder.path)
         server.extraArguments = plan.serverArguments
@@ -117,32 +118,44 @@ enum BenchRun {
                 allocations += VisitGenerator(seed: Seeds.seed(.w1Device, index)).caseload.map { ($0, name) }
             }
             allocations += VisitGenerator(seed: Seeds.seed(.w2Writer, 0)).caseload.map { ($0, "bench-w2-writer") }
-            _ = try await Blocking.inLanes(allocations, lanes: adminLanes) { try admin.allocate(youngPerson: $0.youngPerson, user: $0.user) }
+            _ = try await Blocking.inLanes(allocations, lanes: adminLanes) {
+                try admin.allocate(youngPerson: $0.youngPerson, user: $0.user)
+            }
             let coWorkers = w5Names.enumerated().map { ($1, W5Mixed.youngPerson(puller: $0, devices: plan.devices).youngPerson) }
             let w3CoWorkers =
                 plan.workloads.contains(.w3)
-                ? ["bench-w3-a", "bench-w3-b"].flatMap { user in Set(allocations.map(\.youngPerson)).sorted { $0.uuidString < $1.uuidString }.map { (user, $0) } }
+                ? ["bench-w3-a", "bench-w3-b"].flatMap { user in
+                    Set(allocations.map(\.youngPerson)).sorted { $0.uuidString < $1.uuidString }.map { (user, $0) }
+                }
                 : []
             _ = try await Blocking.inLanes(coWorkers + w3CoWorkers, lanes: adminLanes) {
                 try admin.allocate(youngPerson: $0.1, user: $0.0, role: "co")
             }
-            findings.note("Setup: the server scopes access by allocation; \(allocations.count) young people were allocated to their advisers.")
+            findings.note(
+                "Setup: the server scopes access by allocation; \(allocations.count) young people were allocated to their advisers.")
         }
         // W5 pushes from a second device of each W1 adviser (its change sets numbered from 1).
-        let w5PushCodes = plan.workloads.contains(.w5)
+        let w5PushCodes =
+            plan.workloads.contains(.w5)
             ? try await Blocking.inLanes(w1Names, lanes: adminLanes) { try admin.enrolDevice(user: $0, deviceName: "\($0)-w5") } : []
         for (user, code) in zip(users, codes) {
-            devices.append(try await DeviceClient.enrol(name: user.name, code: code, port: server.port, transport: plan.transport, acceptGzip: plan.acceptGzip))
+            devices.append(
+                try await DeviceClient.enrol(
+                    name: user.name, code: code, port: server.port, transport: plan.transport, acceptGzip: plan.acceptGzip))
         }
         var w5Pushers: [DeviceClient] = []
         for (name, code) in zip(w1Names, w5PushCodes) {
-            w5Pushers.append(try await DeviceClient.enrol(name: "\(name)-w5", code: code, port: server.port, transport: plan.transport, acceptGzip: plan.acceptGzip))
+            w5Pushers.append(
+                try await DeviceClient.enrol(
+                    name: "\(name)-w5", code: code, port: server.port, transport: plan.transport, acceptGzip: plan.acceptGzip))
         }
         devices += w5Pushers
         let w5Pullers = Array(devices[(plan.devices + 5)..<(plan.devices + 5 + w5Names.count)])
         let w1Devices = Array(devices.prefix(plan.devices))
-        let reader = devices[plan.devices], writer = devices[plan.devices + 1]
-        let deviceA = devices[plan.devices + 2], deviceB = devices[plan.devices + 3]
+        let reader = devices[plan.devices]
+        let writer = devices[plan.devices + 1]
+        let deviceA = devices[plan.devices + 2]
+        let deviceB = devices[plan.devices + 3]
         let verifier = devices[plan.devices + 4]
         findings.add("run.setup", "Setup: admin CLI users/devices + HTTP enrolment", "s", Elapsed.seconds(since: setupStart), decimals: 2)
 
@@ -196,7 +209,8 @@ enum BenchRun {
     private static func finish(_ findings: Findings, _ server: ServerProcess) -> Findings {
         var findings = findings
         if let stats = ProcessStats.read(pid: server.pid) {
-            findings.add("run.serverRSS", "Run: server peak RSS at the end", "MiB", Double(stats.peakResidentBytes) / 1_048_576, decimals: 1)
+            findings.add(
+                "run.serverRSS", "Run: server peak RSS at the end", "MiB", Double(stats.peakResidentBytes) / 1_048_576, decimals: 1)
             findings.add("run.serverCPU", "Run: server CPU in all", "s", stats.cpuSeconds, decimals: 2)
         }
         return findings

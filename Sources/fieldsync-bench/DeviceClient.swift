@@ -20,13 +20,16 @@ final class DeviceClient: Sendable {
     }
 
     /// Trades a one-time code for a token over `POST /v1/enrol`, on the connection the device keeps.
-    static func enrol(name: String, code: String, port: Int, transport kind: TransportKind, acceptGzip: Bool = false) async throws -> DeviceClient {
+    static func enrol(name: String, code: String, port: Int, transport kind: TransportKind, acceptGzip: Bool = false) async throws
+        -> DeviceClient
+    {
         let transport = Transports.make(kind, port: port)
         let body = try WireProtocol.makeEncoder().encode(EnrolmentRequest(code: code, deviceName: name))
         let answer = try await transport.send(request("POST", "/v1/enrol", token: nil, body: body))
         guard answer.status == 200 else {
             transport.close()
-            throw BenchError("Enrolling \(name) failed with HTTP \(answer.status): \(String(decoding: answer.body.prefix(500), as: UTF8.self))")
+            throw BenchError(
+                "Enrolling \(name) failed with HTTP \(answer.status): \(String(decoding: answer.body.prefix(500), as: UTF8.self))")
         }
         let response = try WireProtocol.makeDecoder().decode(EnrolmentResponse.self, from: answer.body)
         return DeviceClient(name: name, token: response.token, transport: transport, acceptGzip: acceptGzip)
@@ -41,14 +44,16 @@ final class DeviceClient: Sendable {
     func pull(after cursor: String?, limit: Int) async throws -> Answer {
         var components = URLComponents()
         components.path = "/v1/changes"
-        components.queryItems = (cursor.map { [URLQueryItem(name: "after", value: $0)] } ?? []) + [
-            URLQueryItem(name: "limit", value: String(limit))
-        ]
+        components.queryItems =
+            (cursor.map { [URLQueryItem(name: "after", value: $0)] } ?? []) + [
+                URLQueryItem(name: "limit", value: String(limit))
+            ]
         guard let target = components.string else { throw BenchError("Cannot encode the cursor \(cursor ?? "").") }
         let request = Self.request("GET", target, token: token)
         guard acceptGzip else { return try await transport.send(request) }
         return try await transport.send(
-            WireRequest(method: request.method, target: request.target, headers: request.headers + [("Accept-Encoding", "gzip")], body: nil))
+            WireRequest(method: request.method, target: request.target, headers: request.headers + [("Accept-Encoding", "gzip")], body: nil)
+        )
     }
 
     func close() { transport.close() }

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What Linux's /proc says about one process: peak resident memory and CPU time used so far.

@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A minimal HTTP/1.1 client on one blocking keep-alive TCP connection to the loopback server.
@@ -145,7 +145,8 @@ final class SocketTransport: DeviceTransport, @unchecked Sendable {
             if count == 0 { return false }
             if errno == EINTR { continue }
             let code = errno
-            throw BenchError(code == EAGAIN || code == EWOULDBLOCK ? "no answer within \(Self.timeoutSeconds) s" : "recv failed, errno \(code)")
+            throw BenchError(
+                code == EAGAIN || code == EWOULDBLOCK ? "no answer within \(Self.timeoutSeconds) s" : "recv failed, errno \(code)")
         }
     }
 

@@ -54,10 +54,12 @@ struct TargetVerdict: Codable, Sendable {
         }
         if let wall = median("w2.fullWall") {
             verdicts.append(
-                TargetVerdict(target: "W2 full pull < 0.5 s (wall incl. client decoding)", figure: "w2.fullWall", median: wall, met: wall < 0.5))
+                TargetVerdict(
+                    target: "W2 full pull < 0.5 s (wall incl. client decoding)", figure: "w2.fullWall", median: wall, met: wall < 0.5))
         }
         if let p99 = median("w5.pullP99") {
-            verdicts.append(TargetVerdict(target: "W5 pull p99 < 100 ms during the push", figure: "w5.pullP99", median: p99, met: p99 < 100))
+            verdicts.append(
+                TargetVerdict(target: "W5 pull p99 < 100 ms during the push", figure: "w5.pullP99", median: p99, met: p99 < 100))
         }
         if let ratio = median("w5.rateRatio") {
             verdicts.append(

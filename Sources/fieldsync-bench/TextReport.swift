@@ -6,7 +6,9 @@ enum TextReport {
         plan: RunPlan, runs: Int, reports: [RunReport], start: MachineLoad, end: MachineLoad
     ) -> String {
         var out: [String] = []
-        out.append("fieldsync-bench: \(runs) run(s), \(plan.devices) W1 devices, workloads \(Workload.allCases.filter(plan.workloads.contains).map(\.rawValue).joined(separator: ","))")
+        out.append(
+            "fieldsync-bench: \(runs) run(s), \(plan.devices) W1 devices, workloads \(Workload.allCases.filter(plan.workloads.contains).map(\.rawValue).joined(separator: ","))"
+        )
         out.append("server binary: \(plan.serverBinary); device transport: \(plan.transport.rawValue)")
         out.append("machine at start: \(start.line)")
         out.append("machine at end:   \(end.line)")
@@ -25,7 +27,8 @@ enum TextReport {
             if summary.present.isEmpty {
                 line += left("-", 11) + left("-", 11) + left("-", 11)
             } else {
-                line += left(number(summary.median, summary.decimals), 11) + left(number(summary.min, summary.decimals), 11)
+                line +=
+                    left(number(summary.median, summary.decimals), 11) + left(number(summary.min, summary.decimals), 11)
                     + left(number(summary.max, summary.decimals), 11)
             }
             out.append(line)

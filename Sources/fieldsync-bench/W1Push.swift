@@ -2,7 +2,7 @@ import FieldSyncProtocol
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// W1 (push): every device starts at once and sends its 200 new records in 4 change sets of 50,
@@ -96,7 +96,9 @@ enum W1Push {
         }
         var digest: UInt64 = 0xCBF2_9CE4_8422_2325
         for plan in plans { plan.batch.digest(into: &digest) }
-        f.note("W1: digest of all request bodies without madeAt: \(String(digest, radix: 16)) (one value for all runs means byte-identical bodies)")
+        f.note(
+            "W1: digest of all request bodies without madeAt: \(String(digest, radix: 16)) (one value for all runs means byte-identical bodies)"
+        )
         f.add("w1.commits", "W1 push: server commit groups (distinct appliedAt)", commits.count)
         f.check(
             "W1: every verdict applied", problems.isEmpty && notApplied == 0,
@@ -123,7 +125,8 @@ enum W1Push {
         let unexpected = seen.keys.filter { expected[$0] == nil }.count
         outcome.findings.check(
             "W1: all records stored exactly once", duplicated == 0 && missing == 0 && unexpected == 0,
-            "\(pulled.records.count) pulled for \(expected.count) sent; missing \(missing), duplicated \(duplicated), unexpected \(unexpected)")
+            "\(pulled.records.count) pulled for \(expected.count) sent; missing \(missing), duplicated \(duplicated), unexpected \(unexpected)"
+        )
         outcome.findings.check(
             "W1: stored fields equal the fields sent", different == 0, "\(different) records differ from what was sent")
     }

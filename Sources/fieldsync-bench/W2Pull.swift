@@ -36,7 +36,8 @@ enum W2Pull {
         f.note(
             pulled.contentEncodings.isEmpty
                 ? "W2: the server sent every page uncompressed (no Content-Encoding), so the bytes above are the bytes on the wire."
-                : "W2: pages came with Content-Encoding \(pulled.contentEncodings.sorted().joined(separator: ",")); the wall time includes inflating them.")
+                : "W2: pages came with Content-Encoding \(pulled.contentEncodings.sorted().joined(separator: ",")); the wall time includes inflating them."
+        )
         return (f, pulled)
     }
 

@@ -122,7 +122,10 @@ enum W3Conflicts {
         let pulled = try await FeedPuller.pull(reader, from: cursor, limit: 1_000)
         f.add("w3.verifyHTTP", "W3 verification pull: time in HTTP", "s", pulled.httpSeconds)
         let byId = Dictionary(pulled.records.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
-        var lost = 0, neither = 0, missing = 0, disagree = 0
+        var lost = 0
+        var neither = 0
+        var missing = 0
+        var disagree = 0
         var examples: [String] = []
         for target in targets {
             guard let record = byId[target.id] else {
@@ -158,6 +161,7 @@ enum W3Conflicts {
         f.check(
             "W3: stored state agrees with the verdicts", disagree == 0, "\(disagree) records whose current text is not the applied side's")
         f.check(
-            "W3: only the edited records changed", unrelated == 0, "\(pulled.records.count) records changed since W2 for \(targets.count) edited")
+            "W3: only the edited records changed", unrelated == 0,
+            "\(pulled.records.count) records changed since W2 for \(targets.count) edited")
     }
 }

@@ -20,7 +20,8 @@ enum W4Scale {
         // Load: every W1 device pushes its share in change sets of 50, made as it goes.
         Progress.say("W4: \(devices.count) devices push \(extra) more records (\(perDevice) each)")
         let loadStart = ContinuousClock.now
-        let loaded: (applied: Int, problems: [String]) = try await withThrowingTaskGroup(of: (applied: Int, problems: [String]).self) { group in
+        let loaded: (applied: Int, problems: [String]) = try await withThrowingTaskGroup(of: (applied: Int, problems: [String]).self) {
+            group in
             for (index, device) in devices.enumerated() {
                 let share = min(perDevice, max(0, extra - index * perDevice))
                 group.addTask { try await load(device: device, index: index, records: share) }
@@ -64,7 +65,9 @@ enum W4Scale {
         let incremental = try await FeedPuller.pull(reader, from: catchUp.cursor, limit: W2Pull.pageSize)
         f.add("w4.incHTTP", "W4 incremental pull of 100 on the big store: time in HTTP", "s", incremental.httpSeconds, decimals: 4)
         if let smallStoreIncremental {
-            f.add("w4.incRatio", "W4 incremental pull: big store ÷ W2's 10,000-record store", "×", incremental.httpSeconds / max(smallStoreIncremental, 1e-9), decimals: 2)
+            f.add(
+                "w4.incRatio", "W4 incremental pull: big store ÷ W2's 10,000-record store", "×",
+                incremental.httpSeconds / max(smallStoreIncremental, 1e-9), decimals: 2)
         }
         let got = incremental.records.map(\.id)
         f.check(
@@ -86,7 +89,8 @@ enum W4Scale {
         var remaining = records
         while remaining > 0, problems.count < 5 {
             let drafts = generator.nextVisits(min(changeSetSize, remaining))
-            let batch = try ChangeSetBatch(operations: drafts.map(\.operation), size: changeSetSize, firstSequence: sequence, ids: &generator)
+            let batch = try ChangeSetBatch(
+                operations: drafts.map(\.operation), size: changeSetSize, firstSequence: sequence, ids: &generator)
             let answers = try await BatchPusher.push(batch, from: device)
             let read = BatchPusher.verdicts(of: batch, answers: answers, device: device.name)
             problems += read.problems

@@ -115,7 +115,9 @@ enum W5Mixed {
             f.add("w5.rateRatio", "W5 mixed: push records/s with pullers / W1 alone", "x", rate / max(alone, 1e-9), decimals: 2)
         }
         if let alone = baseline.value(of: "w1.p99") {
-            f.add("w5.p99Ratio", "W5 mixed: push p99 with pullers / W1 alone", "x", Stats.percentile(pushLatencies, 0.99) * 1000 / max(alone, 1e-9), decimals: 2)
+            f.add(
+                "w5.p99Ratio", "W5 mixed: push p99 with pullers / W1 alone", "x",
+                Stats.percentile(pushLatencies, 0.99) * 1000 / max(alone, 1e-9), decimals: 2)
         }
         if let before, let after {
             f.add("w5.serverCPU", "W5 mixed: server CPU (user+sys)", "s", after.cpuSeconds - before.cpuSeconds, decimals: 2)
@@ -133,7 +135,9 @@ enum W5Mixed {
         f.check(
             "W5: every push verdict applied", problems.isEmpty && notApplied == 0,
             problems.isEmpty ? "\(records - notApplied) of \(records) applied" : problems.prefix(3).joined(separator: "; "))
-        var missing = 0, repeated = 0, failures: [String] = []
+        var missing = 0
+        var repeated = 0
+        var failures: [String] = []
         for (index, puller) in pullers.enumerated() {
             var outcome = pulls[index]
             failures += outcome.failures
@@ -161,7 +165,8 @@ enum W5Mixed {
             do {
                 let answer = try await device.pull(after: outcome.cursor, limit: pageSize)
                 guard answer.status == 200 else {
-                    outcome.failures.append("\(device.name): HTTP \(answer.status): \(String(decoding: answer.body.prefix(200), as: UTF8.self))")
+                    outcome.failures.append(
+                        "\(device.name): HTTP \(answer.status): \(String(decoding: answer.body.prefix(200), as: UTF8.self))")
                     break
                 }
                 outcome.latencies.append(answer.seconds)

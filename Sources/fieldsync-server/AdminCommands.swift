@@ -32,7 +32,9 @@ struct YoungPersonCommands: ParsableCommand {
         func run() throws {
             func day(_ text: String?, _ name: String) throws -> CalendarDay? {
                 guard let text else { return nil }
-                guard let d = CalendarDay(text) else { throw ValidationError("--\(name) must be a date written YYYY-MM-DD, not '\(text)'.") }
+                guard let d = CalendarDay(text) else {
+                    throw ValidationError("--\(name) must be a date written YYYY-MM-DD, not '\(text)'.")
+                }
                 return d
             }
             guard let yp = UUID(uuidString: id) else { throw ValidationError("--id must be a UUID.") }
@@ -40,7 +42,8 @@ struct YoungPersonCommands: ParsableCommand {
                 throw ValidationError("--cohort is one of \(Cohort.allCases.map(\.rawValue).joined(separator: ", ")).")
             }
             let facts = YoungPersonFacts(
-                id: yp, cohort: group, placementStart: try day(placementStart, "placement-start"), placementIntendedUntil18: intendedUntil18,
+                id: yp, cohort: group, placementStart: try day(placementStart, "placement-start"),
+                placementIntendedUntil18: intendedUntil18,
                 enteredCare: try day(enteredCare, "entered-care"), accommodationStart: try day(accommodationStart, "accommodation-start"),
                 pepAge: pepAge)
             try options.report({ admin throws(AdminError) in try admin.setYoungPerson(facts) }) { _ in
@@ -83,7 +86,9 @@ struct TeamCommands: ParsableCommand {
 struct Allocate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Allocate a young person to a worker (key worker or co-worker), or end an allocation.",
-        discussion: "A new key worker takes over: the young person's records reach the new worker's device on its next sync and leave the old worker's device on its next.")
+        discussion:
+            "A new key worker takes over: the young person's records reach the new worker's device on its next sync and leave the old worker's device on its next."
+    )
     @OptionGroup var options: AdminOptions
     @Option(help: "The young person's id (a UUID).") var youngPerson: String
     @Option(help: "The worker's user name.") var user: String
@@ -106,7 +111,8 @@ struct Allocations: ParsableCommand {
 
     func run() throws {
         try options.report({ admin throws(AdminError) in try admin.allocations(youngPerson: youngPerson) }) { list in
-            list.isEmpty ? "No allocations." : list.map { "\($0.youngPerson)\t\($0.user)\t\($0.role)\tsince \($0.at)" }.joined(separator: "\n")
+            list.isEmpty
+                ? "No allocations." : list.map { "\($0.youngPerson)\t\($0.user)\t\($0.role)\tsince \($0.at)" }.joined(separator: "\n")
         }
     }
 }
@@ -149,9 +155,11 @@ struct Audit: ParsableCommand {
             return
         }
         try options.report({ admin throws(AdminError) in try admin.audit(youngPerson: youngPerson, user: user) }) { entries in
-            entries.isEmpty ? "No audit entries." : entries.map { e in
-                "\(e.id)\t\(e.at)\t\(e.actor) (\(e.role))\t\(e.device.map { "device \($0.prefix(8))" } ?? "-")\t\(e.action)\t\(e.record ?? "")\t\(e.youngPerson ?? "")\t\(e.detail)"
-            }.joined(separator: "\n")
+            entries.isEmpty
+                ? "No audit entries."
+                : entries.map { e in
+                    "\(e.id)\t\(e.at)\t\(e.actor) (\(e.role))\t\(e.device.map { "device \($0.prefix(8))" } ?? "-")\t\(e.action)\t\(e.record ?? "")\t\(e.youngPerson ?? "")\t\(e.detail)"
+                }.joined(separator: "\n")
         }
     }
 
@@ -170,9 +178,13 @@ struct Audit: ParsableCommand {
             let data = try encoder.encode(anchor)
             if let out {
                 do { try (data + Data("\n".utf8)).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
-                    throw AdminFailure(error: AdminError("storage_error", "Cannot write the anchor to \(out): \(error.localizedDescription)"), json: options.json)
+                    throw AdminFailure(
+                        error: AdminError("storage_error", "Cannot write the anchor to \(out): \(error.localizedDescription)"),
+                        json: options.json)
                 }
-                try options.emit(anchor) { _ in "Anchored the audit trail at entry \(anchor.entries) (\(anchor.head)); wrote \(out). Keep it away from the data folder." }
+                try options.emit(anchor) { _ in
+                    "Anchored the audit trail at entry \(anchor.entries) (\(anchor.head)); wrote \(out). Keep it away from the data folder."
+                }
             } else {
                 print(String(decoding: data, as: UTF8.self))
             }
@@ -238,7 +250,8 @@ struct AdminFailure: Error, CustomStringConvertible {
 }
 
 struct UserCommands: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "user", abstract: "Add and list users.", subcommands: [Add.self, List.self])
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "Add and list users.", subcommands: [Add.self, List.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a user.")
@@ -250,7 +263,8 @@ struct UserCommands: ParsableCommand {
         func run() throws {
             guard let parsed = Role(loose: role) else {
                 throw AdminFailure(
-                    error: AdminError("invalid_role", "'\(role)' is not a role; use one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))."),
+                    error: AdminError(
+                        "invalid_role", "'\(role)' is not a role; use one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))."),
                     json: options.json)
             }
             try options.report({ admin throws(AdminError) in try admin.addUser(name: name, role: parsed, team: team) }) {
@@ -304,7 +318,8 @@ struct DeviceCommands: ParsableCommand {
                 return devices.map { d in
                     let seen = d.lastSeenAt ?? "never"
                     let unsent = d.unsent.map(String.init) ?? "?"
-                    return "\(d.id)\t\(d.user)\t\(d.state)\tlast seen \(seen)\tunsent \(unsent)\trejections \(d.rejections)\t\(d.client ?? "")"
+                    return
+                        "\(d.id)\t\(d.user)\t\(d.state)\tlast seen \(seen)\tunsent \(unsent)\trejections \(d.rejections)\t\(d.client ?? "")"
                 }.joined(separator: "\n")
             }
         }

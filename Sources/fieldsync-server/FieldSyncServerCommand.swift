@@ -104,7 +104,9 @@ struct Serve: AsyncParsableCommand {
     @Option(
         help: ArgumentHelp(
             "Whether a read waits for its audit entry to be committed: deferred or strict.",
-            discussion: "deferred (the default) answers pulls, histories and reports at once and commits their audit entries with the writer's next group; strict answers only once the entry is durable, waiting behind the group in progress. Exports always wait for their start entry."))
+            discussion:
+                "deferred (the default) answers pulls, histories and reports at once and commits their audit entries with the writer's next group; strict answers only once the entry is durable, waiting behind the group in progress. Exports always wait for their start entry."
+        ))
     var readAudit: ReadAuditMode = .deferred
 
     func validate() throws {

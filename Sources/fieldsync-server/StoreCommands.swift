@@ -7,7 +7,9 @@ import Foundation
 struct InitStore: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init", abstract: "Make a new, empty FieldSync store in the data folder (refused if it holds one already).",
-        discussion: "serve makes the store too when its folder has none; admin commands other than init never do, so a mistyped --data is refused rather than starting an empty store.")
+        discussion:
+            "serve makes the store too when its folder has none; admin commands other than init never do, so a mistyped --data is refused rather than starting an empty store."
+    )
     @OptionGroup var options: AdminOptions
 
     struct Created: Encodable {
@@ -24,11 +26,13 @@ struct InitStore: ParsableCommand {
         }
         if holdsStore {
             throw AdminFailure(
-                error: AdminError("store_exists", "\(options.data) holds a FieldSync store already; nothing was changed."), json: options.json)
+                error: AdminError("store_exists", "\(options.data) holds a FieldSync store already; nothing was changed."),
+                json: options.json)
         }
         let admin = try options.service(createStore: true)
         let created = Created(
-            data: options.data, database: admin.database.path, auditKeyFile: admin.database.auditKeyFile.path, version: FieldSyncVersion.current)
+            data: options.data, database: admin.database.path, auditKeyFile: admin.database.auditKeyFile.path,
+            version: FieldSyncVersion.current)
         try options.emit(created) {
             "Made a new FieldSync store in \($0.data). Back up the audit key \($0.auditKeyFile): without it the audit trail cannot be checked."
         }
@@ -67,7 +71,8 @@ struct Backup: ParsableCommand {
         ]
         if let key = r.auditKeyOutside {
             lines.append(
-                "The audit key \(key) is outside the data folder and was not copied: back it up separately, and start the copy with --audit-key-file \(key).")
+                "The audit key \(key) is outside the data folder and was not copied: back it up separately, and start the copy with --audit-key-file \(key)."
+            )
         }
         if let v = r.verification {
             lines.append(

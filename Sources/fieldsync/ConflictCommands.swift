@@ -16,7 +16,9 @@ struct ConflictsList: ParsableCommand {
             let status = try options.run { () throws(ClientError) in try device.status() }
             guard status.role == Role.teamManager.rawValue else {
                 throw options.fail(
-                    ClientError("not_a_supervisor", "--team lists a team's conflicts for a team manager; this device belongs to a \(status.role ?? "?") user."))
+                    ClientError(
+                        "not_a_supervisor",
+                        "--team lists a team's conflicts for a team manager; this device belongs to a \(status.role ?? "?") user."))
             }
             asOf = status.lastSync ?? "never"
         }
@@ -29,16 +31,20 @@ struct ConflictsList: ParsableCommand {
         let freshness = asOf.map { "The team's queue as of this device's last sync (\($0)); run fieldsync sync for the latest." }
         if options.json, let freshness, !options.quiet { FileHandle.standardError.write(Data((freshness + "\n").utf8)) }
         try options.emit(list) {
-            let lines = list.isEmpty ? ["No open conflicts."] : list.map { c in
-                "\(c.id.uuidString.lowercased())  record \(c.record.uuidString.lowercased())  \(c.field)  held from \(c.heldBy.user) (\(c.openedAt))"
-            }
+            let lines =
+                list.isEmpty
+                ? ["No open conflicts."]
+                : list.map { c in
+                    "\(c.id.uuidString.lowercased())  record \(c.record.uuidString.lowercased())  \(c.field)  held from \(c.heldBy.user) (\(c.openedAt))"
+                }
             return (lines + (freshness.map { [$0] } ?? [])).joined(separator: "\n")
         }
     }
 }
 
 struct ConflictCommands: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "conflict", abstract: "Show or resolve one conflict.", subcommands: [ShowConflict.self, Resolve.self])
+    static let configuration = CommandConfiguration(
+        commandName: "conflict", abstract: "Show or resolve one conflict.", subcommands: [ShowConflict.self, Resolve.self])
 
     struct ShowConflict: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show", abstract: "Show every side of a conflict.")
@@ -55,7 +61,9 @@ struct ConflictCommands: ParsableCommand {
     struct Resolve: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Resolve a conflict: --keep mine|theirs (or current|held), or --value VALUE|@path.",
-            discussion: "'mine' is the side written by this device's user; 'theirs' the other. 'current' stays as the record shows; 'held' takes the held value.")
+            discussion:
+                "'mine' is the side written by this device's user; 'theirs' the other. 'current' stays as the record shows; 'held' takes the held value."
+        )
         @OptionGroup var options: DeviceOptions
         @Argument(help: "The conflict id (or a unique prefix).") var conflict: String
         @Option(help: "mine, theirs, current or held.") var keep: String?
@@ -87,19 +95,25 @@ struct ConflictCommands: ParsableCommand {
                 }
                 return try device.resolve(conflict: found.id, choice: choice)
             }
-            try options.confirm(LocalRecord(snapshot: record, pending: true)) { "Resolved on this device; it will be sent on the next sync." }
+            try options.confirm(LocalRecord(snapshot: record, pending: true)) {
+                "Resolved on this device; it will be sent on the next sync."
+            }
         }
 
         /// Types the value by the conflicting field's kind (a list member's kind for item paths).
         func conflictValue(_ text: String, conflict: Conflict, device: FieldSyncDevice) throws(ClientError) -> JSONValue {
-            guard let record = try device.record(conflict.record) else { throw ClientError("record_not_found", "The conflict's record is not on this device.") }
+            guard let record = try device.record(conflict.record) else {
+                throw ClientError("record_not_found", "The conflict's record is not on this device.")
+            }
             let name = String(conflict.field.prefix { $0 != "[" && $0 != "." })
             guard let spec = record.snapshot.kind.schema.field(name) else {
                 return try FieldAssignments.value(text, for: .text(maxLength: 100_000), name: conflict.field)
             }
             if case .list(let list) = spec.kind, let dot = conflict.field.lastIndex(of: "."), conflict.field.contains("]") {
                 let member = String(conflict.field[conflict.field.index(after: dot)...])
-                if let memberKind = list.itemFields[member] { return try FieldAssignments.value(text, for: memberKind, name: conflict.field) }
+                if let memberKind = list.itemFields[member] {
+                    return try FieldAssignments.value(text, for: memberKind, name: conflict.field)
+                }
             }
             return try FieldAssignments.value(text, for: spec.kind, name: conflict.field)
         }
@@ -111,7 +125,9 @@ func findConflict(_ text: String, _ device: FieldSyncDevice) throws(ClientError)
     guard matches.count == 1 else {
         throw ClientError(
             matches.isEmpty ? "conflict_not_found" : "ambiguous_conflict_id",
-            matches.isEmpty ? "There is no open conflict \(text) on this device. List them with: fieldsync conflicts" : "'\(text)' matches \(matches.count) conflicts; give more of the id.")
+            matches.isEmpty
+                ? "There is no open conflict \(text) on this device. List them with: fieldsync conflicts"
+                : "'\(text)' matches \(matches.count) conflicts; give more of the id.")
     }
     return matches[0]
 }

@@ -31,7 +31,9 @@ struct DeviceOptions: ParsableArguments {
     /// The device's store. Only enrolment makes a new one: any other command on a path with no
     /// store says so instead of starting an empty one.
     func device(create: Bool = false) throws -> FieldSyncDevice {
-        do { return try FieldSyncDevice(storePath: storePath, createStore: create, requestTimeout: requestTimeout) } catch { throw fail(error) }
+        do { return try FieldSyncDevice(storePath: storePath, createStore: create, requestTimeout: requestTimeout) } catch {
+            throw fail(error)
+        }
     }
 
     /// Prints a result: JSON when --json, else the text.
@@ -77,6 +79,8 @@ func readInput(_ source: String) throws -> String {
 }
 
 func parseUUID(_ text: String, what: String) throws -> UUID {
-    guard let id = UUID(uuidString: text) else { throw ValidationError("\(what) must be a UUID, e.g. \(UUID().uuidString.lowercased()); '\(text)' is not.") }
+    guard let id = UUID(uuidString: text) else {
+        throw ValidationError("\(what) must be a UUID, e.g. \(UUID().uuidString.lowercased()); '\(text)' is not.")
+    }
     return id
 }

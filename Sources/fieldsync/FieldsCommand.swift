@@ -25,13 +25,16 @@ struct Fields: ParsableCommand {
         let fields = kinds.flatMap { kind in
             kind.schema.fieldOrder.compactMap { kind.schema.field($0) }.map { spec in
                 FieldInfo(
-                    record: kind.rawValue, name: spec.name, kind: spec.kind.kindName, allowed: Self.allowed(spec.kind), summary: spec.summary,
+                    record: kind.rawValue, name: spec.name, kind: spec.kind.kindName, allowed: Self.allowed(spec.kind),
+                    summary: spec.summary,
                     itemMembers: Self.members(spec.kind))
             }
         }
         try options.emit(fields) {
             kinds.map { kind in
-                var lines = ["\(kind.rawValue) fields (set with FIELD=VALUE; states: \(kind.schema.lifecycle.allStates.joined(separator: ", "))):"]
+                var lines = [
+                    "\(kind.rawValue) fields (set with FIELD=VALUE; states: \(kind.schema.lifecycle.allStates.joined(separator: ", "))):"
+                ]
                 for field in fields where field.record == kind.rawValue {
                     lines.append("  \(field.name)  [\(field.kind)] \(field.allowed)")
                     lines.append("      \(field.summary)")

@@ -8,7 +8,8 @@ struct NewRecord: ParsableArguments {
     @OptionGroup var options: DeviceOptions
     @Option(help: "The young person's id (a UUID).") var youngPerson: String
     @Option(help: "The first state (visits: DRAFT or SCHEDULED; PEPs: INITIATED or DRAFTING).") var state: String?
-    @Argument(help: "FIELD=VALUE pairs; FIELD=@path reads a file, FIELD=@- stdin, FIELD=@@text is '@text'. See: fieldsync fields.") var assignments: [String] = []
+    @Argument(help: "FIELD=VALUE pairs; FIELD=@path reads a file, FIELD=@- stdin, FIELD=@@text is '@text'. See: fieldsync fields.")
+    var assignments: [String] = []
 
     func run(kind: RecordKind) throws {
         let yp = try parseUUID(youngPerson, what: "--young-person")
@@ -81,7 +82,9 @@ struct Transition: ParsableCommand {
             let current = try device.findRecord(record).snapshot
             return try device.transition(record: current.id, to: state.uppercased(), reason: reason)
         }
-        try options.confirm(LocalRecord(snapshot: updated, pending: true)) { "Now \(updated.state) on this device; it will be sent on the next sync." }
+        try options.confirm(LocalRecord(snapshot: updated, pending: true)) {
+            "Now \(updated.state) on this device; it will be sent on the next sync."
+        }
     }
 }
 

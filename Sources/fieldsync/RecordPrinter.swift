@@ -6,8 +6,11 @@ import Foundation
 enum RecordPrinter {
     static func line(_ record: LocalRecord) -> String {
         let s = record.snapshot
-        let flags = (record.pending ? " (unsent)" : "") + (s.conflicts.isEmpty ? "" : " (\(s.conflicts.count) conflict\(s.conflicts.count == 1 ? "" : "s"))")
-        return "\(s.id.uuidString.lowercased())  \(s.kind.rawValue)  \(s.state)  young person \(s.youngPerson.uuidString.lowercased())  v\(s.version)\(flags)"
+        let flags =
+            (record.pending ? " (unsent)" : "")
+            + (s.conflicts.isEmpty ? "" : " (\(s.conflicts.count) conflict\(s.conflicts.count == 1 ? "" : "s"))")
+        return
+            "\(s.id.uuidString.lowercased())  \(s.kind.rawValue)  \(s.state)  young person \(s.youngPerson.uuidString.lowercased())  v\(s.version)\(flags)"
     }
 
     static func render(_ value: JSONValue) -> String {
@@ -22,11 +25,13 @@ enum RecordPrinter {
     static func describe(_ record: LocalRecord) -> String {
         let s = record.snapshot
         var lines = [line(record)]
-        lines.append("created by \(s.createdBy) at \(s.createdAt); last changed by \(s.updatedBy) at \(s.updatedAt)\(s.deleted ? "; DELETED" : "")")
+        lines.append(
+            "created by \(s.createdBy) at \(s.createdAt); last changed by \(s.updatedBy) at \(s.updatedAt)\(s.deleted ? "; DELETED" : "")")
         let conflicted = Dictionary(grouping: s.conflicts) { String($0.field.prefix { $0 != "[" && $0 != "." }) }
         for name in s.kind.schema.fieldOrder {
             let value = s.fields[name]
-            let marks = conflicted[name].map { cs in "  ⚠ in conflict: " + cs.map { $0.id.uuidString.lowercased() }.joined(separator: ", ") } ?? ""
+            let marks =
+                conflicted[name].map { cs in "  ⚠ in conflict: " + cs.map { $0.id.uuidString.lowercased() }.joined(separator: ", ") } ?? ""
             guard let value else {
                 if !marks.isEmpty { lines.append("\(name): (empty)\(marks)") }
                 continue
@@ -67,7 +72,8 @@ enum RecordPrinter {
             if v.changes.deleted == true { what.append("deleted") }
             if let opened = v.changes.conflictsOpened { what.append("conflicts opened: \(opened.count)") }
             if let resolved = v.changes.conflictResolved { what.append("resolved \(resolved.uuidString.lowercased())") }
-            return "v\(v.version)  \(v.by.receivedAt)  \(v.by.user)  device \(v.by.device.uuidString.lowercased().prefix(8))  \(v.operation.rawValue) (\(v.outcome.rawValue))  \(what.joined(separator: "; "))"
+            return
+                "v\(v.version)  \(v.by.receivedAt)  \(v.by.user)  device \(v.by.device.uuidString.lowercased().prefix(8))  \(v.operation.rawValue) (\(v.outcome.rawValue))  \(what.joined(separator: "; "))"
         }
         for r in page.rejections {
             lines.append("refused  \(r.receivedAt)  \(r.by)  \(r.operation.op.rawValue): \(r.message) [\(r.code)]")

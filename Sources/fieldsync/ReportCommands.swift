@@ -27,10 +27,13 @@ struct Export: AsyncParsableCommand {
             try await device.exportReconciled(since: since, team: team, kind: kind, format: format, output: out)
         }
         // With the records on stdout, the summary goes to stderr.
-        let text = ([
-            "exported \(summary.records) reconciled record(s); next export: --since \(summary.cursor)"
-        ] + summary.notReconciled.map { "not reconciled: \($0.kind) \($0.id) (\($0.state)): \($0.reason)" }
-            + summary.unsentOnDevices.map { "unsent on a device: \($0.user)'s device \($0.device.prefix(8)) reports \($0.unsent) unsent change(s)" })
+        let text =
+            ([
+                "exported \(summary.records) reconciled record(s); next export: --since \(summary.cursor)"
+            ] + summary.notReconciled.map { "not reconciled: \($0.kind) \($0.id) (\($0.state)): \($0.reason)" }
+            + summary.unsentOnDevices.map {
+                "unsent on a device: \($0.user)'s device \($0.device.prefix(8)) reports \($0.unsent) unsent change(s)"
+            })
             .joined(separator: "\n")
         if out == nil {
             FileHandle.standardError.write(Data((text + "\n").utf8))
@@ -55,20 +58,25 @@ struct Report: ParsableCommand {
             let device = try options.device()
             let rows = try await options.run { () async throws(ClientError) in try await device.complianceReport(team: team, asOf: asOf) }
             try options.emit(rows) {
-                rows.isEmpty ? "No young people in your scope." : rows.map { row in
-                    var line = "\(row.youngPerson)  \(row.cohort ?? "?")  key worker \(row.keyWorker ?? "-")\n"
-                    line += "  visits: \(row.visits.status.rawValue)  \(row.visits.rule)  due \(row.visits.due?.description ?? "-")  last \(row.visits.lastQualifyingVisit?.description ?? "none")  \(row.visits.explanation)"
-                    if let pep = row.pep {
-                        line += "\n  PEP \(pep.term) \(pep.academicYear): \(pep.status.rawValue)  \(pep.rule)  state \(pep.currentTermState ?? "none")  due \(pep.due?.description ?? "-")  \(pep.explanation)"
-                    }
-                    return line
-                }.joined(separator: "\n")
+                rows.isEmpty
+                    ? "No young people in your scope."
+                    : rows.map { row in
+                        var line = "\(row.youngPerson)  \(row.cohort ?? "?")  key worker \(row.keyWorker ?? "-")\n"
+                        line +=
+                            "  visits: \(row.visits.status.rawValue)  \(row.visits.rule)  due \(row.visits.due?.description ?? "-")  last \(row.visits.lastQualifyingVisit?.description ?? "none")  \(row.visits.explanation)"
+                        if let pep = row.pep {
+                            line +=
+                                "\n  PEP \(pep.term) \(pep.academicYear): \(pep.status.rawValue)  \(pep.rule)  state \(pep.currentTermState ?? "none")  due \(pep.due?.description ?? "-")  \(pep.explanation)"
+                        }
+                        return line
+                    }.joined(separator: "\n")
             }
         }
     }
 
     struct Escalations: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Risk flags marked escalate on the records this device holds, newest first.")
+        static let configuration = CommandConfiguration(
+            abstract: "Risk flags marked escalate on the records this device holds, newest first.")
         @OptionGroup var options: DeviceOptions
 
         struct Escalation: Codable {
@@ -94,9 +102,11 @@ struct Report: ParsableCommand {
                 }
             }.sorted { $0.updatedAt > $1.updatedAt }
             try options.emit(list) {
-                list.isEmpty ? "No escalated risks." : list.map {
-                    "\($0.severity ?? "?")  \($0.flag)  young person \($0.youngPerson)  record \($0.record)  \($0.note ?? "")"
-                }.joined(separator: "\n")
+                list.isEmpty
+                    ? "No escalated risks."
+                    : list.map {
+                        "\($0.severity ?? "?")  \($0.flag)  young person \($0.youngPerson)  record \($0.record)  \($0.note ?? "")"
+                    }.joined(separator: "\n")
             }
         }
     }

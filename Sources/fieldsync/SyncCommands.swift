@@ -26,7 +26,9 @@ struct Sync: AsyncParsableCommand {
     @Option(help: "Records per page when receiving.") var pageSize = WireProtocol.defaultPageSize
 
     func validate() throws {
-        guard (1...WireProtocol.maxPageSize).contains(pageSize) else { throw ValidationError("--page-size must be from 1 to \(WireProtocol.maxPageSize).") }
+        guard (1...WireProtocol.maxPageSize).contains(pageSize) else {
+            throw ValidationError("--page-size must be from 1 to \(WireProtocol.maxPageSize).")
+        }
     }
 
     func run() async throws {
@@ -63,7 +65,9 @@ enum SyncOutput {
                     + (report.removed > 0 ? ", removed \(report.removed) (moved to another worker)" : "")
             )
             for refusal in report.refusals {
-                lines.append("refused: \(refusal.operation.op.rawValue) of \(refusal.record.uuidString.lowercased()): \(refusal.message ?? "") [\(refusal.code ?? "")]")
+                lines.append(
+                    "refused: \(refusal.operation.op.rawValue) of \(refusal.record.uuidString.lowercased()): \(refusal.message ?? "") [\(refusal.code ?? "")]"
+                )
             }
             return lines.joined(separator: "\n")
         }
@@ -85,11 +89,13 @@ struct Retire: AsyncParsableCommand {
                     "Retire device \(status.device ?? "?") of \(status.user ?? "?")? Its local store will be erased after a last sync. Type yes to go on: "
                         .utf8))
             guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
-                throw options.fail(ClientError("not_confirmed", "Not retired: nothing was changed. Answer yes, or run: fieldsync retire --yes"))
+                throw options.fail(
+                    ClientError("not_confirmed", "Not retired: nothing was changed. Answer yes, or run: fieldsync retire --yes"))
             }
         }
         let report = try await options.run { () async throws(ClientError) in try await device.retire() }
-        try SyncOutput.print(report, options: options, done: "Sent \(report.sent) change(s); the device is retired and its local store erased.")
+        try SyncOutput.print(
+            report, options: options, done: "Sent \(report.sent) change(s); the device is retired and its local store erased.")
         let status = ExitStatus.of(report)
         if status != .done { throw status.exitCode }
     }
@@ -128,9 +134,11 @@ struct Verdicts: ParsableCommand {
             return try device.verdicts(rejectedOnly: rejected, record: id)
         }
         try options.emit(list) {
-            list.isEmpty ? "No verdicts." : list.map { v in
-                "\(v.receivedAt)  \(v.outcome.rawValue)  \(v.operation.op.rawValue) \(v.record.uuidString.lowercased())\(v.message.map { ": \($0)" } ?? "")\(v.code.map { " [\($0)]" } ?? "")"
-            }.joined(separator: "\n")
+            list.isEmpty
+                ? "No verdicts."
+                : list.map { v in
+                    "\(v.receivedAt)  \(v.outcome.rawValue)  \(v.operation.op.rawValue) \(v.record.uuidString.lowercased())\(v.message.map { ": \($0)" } ?? "")\(v.code.map { " [\($0)]" } ?? "")"
+                }.joined(separator: "\n")
         }
     }
 }

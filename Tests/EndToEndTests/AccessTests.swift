@@ -9,7 +9,8 @@ struct AccessTests {
         let world = try TestWorld()
         let alice = try world.device("alice", shared: false)
         let bob = try world.device("bob", shared: false)
-        let ypA = UUID(), ypB = UUID()
+        let ypA = UUID()
+        let ypB = UUID()
         try world.allocate(ypA, to: "alice")
         try world.allocate(ypB, to: "bob")
         let aliceVisit = try alice.newVisit(youngPerson: ypA, ["purpose=Alice's visit"])
@@ -30,9 +31,12 @@ struct AccessTests {
 
         // Through the wire protocol too: an update to Bob's record with Alice's token is refused.
         let wire = try await WireClient.enrolled(world, user: "alice", allocate: false)
-        let answer = try await wire.push(ChangeSet(deviceSequence: 1, operations: [
-            .update(bobVisit, base: 1, fields: ["purpose": "Overwritten"], baseFields: ["purpose": "Bob's visit"]),
-        ]))
+        let answer = try await wire.push(
+            ChangeSet(
+                deviceSequence: 1,
+                operations: [
+                    .update(bobVisit, base: 1, fields: ["purpose": "Overwritten"], baseFields: ["purpose": "Bob's visit"])
+                ]))
         let verdict = try JSONDecoder().decode(ChangeSetResult.self, from: answer.body).verdicts[0]
         #expect(verdict.outcome == .rejected && verdict.code == "forbidden")
         #expect(try await wire.pullAll().map(\.id).contains(bobVisit) == false)
@@ -50,7 +54,8 @@ struct AccessTests {
         let world = try TestWorld()
         let alice = try world.device("alice", role: "SW", team: "north")  // a social worker starts PEPs
         let visit = try alice.newVisit(["purpose=Statutory visit"])
-        let pep = try alice.json(LocalRecordView.self, ["pep", "new", "--young-person", world.youngPerson.uuidString, "term=AUTUMN"]).snapshot.id
+        let pep = try alice.json(LocalRecordView.self, ["pep", "new", "--young-person", world.youngPerson.uuidString, "term=AUTUMN"])
+            .snapshot.id
         try alice.sync()
         let manager = try world.device("maria", role: "TM", team: "north", shared: false)
         let otherManager = try world.device("omar", role: "TM", team: "south", shared: false)
@@ -135,7 +140,8 @@ struct AccessTests {
         var wire = WireClient(server: world.server.url)
         let enrolled = try await wire.send("POST", "/v1/enrol", body: try JSONEncoder().encode(EnrolmentRequest(code: ticket["code"]!)))
         wire.token = try JSONDecoder().decode(EnrolmentResponse.self, from: enrolled.body).token
-        let reused = try await WireClient(server: world.server.url).send("POST", "/v1/enrol", body: try JSONEncoder().encode(EnrolmentRequest(code: ticket["code"]!)))
+        let reused = try await WireClient(server: world.server.url).send(
+            "POST", "/v1/enrol", body: try JSONEncoder().encode(EnrolmentRequest(code: ticket["code"]!)))
         #expect(reused.status == 401 && reused.error?.code == "bad_enrolment_code", "a code works once")
         usleep(1_500_000)
         let expired = try await wire.send("GET", "/v1/changes")
@@ -160,7 +166,8 @@ struct AccessTests {
         let alice = try world.device("alice")
         _ = try alice.newVisit(["purpose=Audited"])
         try alice.sync()
-        let entries = try JSONDecoder().decode([AuditRow].self, from: Data(try world.admin(["audit", "--user", "alice", "--json"]).stdout.utf8))
+        let entries = try JSONDecoder().decode(
+            [AuditRow].self, from: Data(try world.admin(["audit", "--user", "alice", "--json"]).stdout.utf8))
         #expect(entries.contains { $0.action == "CREATE" && $0.youngPerson == world.youngPerson.uuidString.lowercased() })
         #expect(entries.contains { $0.action == "SYNC_DOWNLOAD" })
         let byYoungPerson = try world.admin(["audit", "--young-person", world.youngPerson.uuidString]).stdout
@@ -170,16 +177,18 @@ struct AccessTests {
 
         // Someone with the database file edits a row behind the triggers' back.
         let db = world.server.dataDirectory + "/fieldsync.sqlite"
-        let tamper = try ProcessRunner.run("/usr/bin/env", [
-            "python3", "-c",
-            """
-            import sqlite3, sys
-            c = sqlite3.connect(sys.argv[1])
-            c.execute("DROP TRIGGER audit_log_no_update")
-            c.execute("UPDATE audit_log SET actor = 'someone-else' WHERE action = 'CREATE'")
-            c.commit()
-            """, db,
-        ])
+        let tamper = try ProcessRunner.run(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                """
+                import sqlite3, sys
+                c = sqlite3.connect(sys.argv[1])
+                c.execute("DROP TRIGGER audit_log_no_update")
+                c.execute("UPDATE audit_log SET actor = 'someone-else' WHERE action = 'CREATE'")
+                c.commit()
+                """, db,
+            ])
         #expect(tamper.succeeded, "\(tamper.stderr)")
         let broken = try world.admin(["audit", "--verify"])
         #expect(broken.status == 1)

@@ -37,7 +37,8 @@ struct AuditChainTests {
         """
 
     static func tamper(_ world: TestWorld, _ arguments: String...) throws -> Int {
-        let out = try ProcessRunner.run("/usr/bin/env", ["python3", "-c", tamperTool, world.server.dataDirectory + "/fieldsync.sqlite"] + arguments)
+        let out = try ProcessRunner.run(
+            "/usr/bin/env", ["python3", "-c", tamperTool, world.server.dataDirectory + "/fieldsync.sqlite"] + arguments)
         guard out.succeeded, let count = Int(out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw WorldError("tamper \(arguments) failed: \(out.stderr)")
         }
@@ -70,7 +71,9 @@ struct AuditChainTests {
         #expect(anchor.entries == Int64(entries.count) && anchor.head.count == 64)
         #expect(entries.first?.action == "AUDIT_KEY_CREATED" && entries.last?.action == "AUDIT_ANCHOR")
         let verified = try world.admin(["audit", "--verify", "--anchor", anchorPath])
-        #expect(verified.succeeded && verified.stdout.contains("intact") && verified.stdout.contains("agrees with the anchor"), "\(verified.stdout)")
+        #expect(
+            verified.succeeded && verified.stdout.contains("intact") && verified.stdout.contains("agrees with the anchor"),
+            "\(verified.stdout)")
         let printed = try world.admin(["audit", "anchor"])
         #expect(printed.succeeded && printed.stdout.contains("\"head\""))
     }
@@ -134,7 +137,8 @@ struct AuditChainTests {
         #expect(Self.mode(keyFile) == 0o600)
         _ = try alice.newVisit(["purpose=After the key"])
         try alice.sync()
-        let after = try JSONDecoder().decode(VerificationView.self, from: Data(try world.admin(["audit", "--verify", "--json"]).stdout.utf8))
+        let after = try JSONDecoder().decode(
+            VerificationView.self, from: Data(try world.admin(["audit", "--verify", "--json"]).stdout.utf8))
         #expect(after.intact && after.keyed && after.keyedFrom == Int64(legacyCount + 1))
         let entries = try JSONDecoder().decode([AuditRow].self, from: Data(try world.admin(["audit", "--json"]).stdout.utf8))
         #expect(entries[legacyCount].action == "AUDIT_KEY_CREATED")

@@ -29,7 +29,9 @@ struct BackupTests {
         let verification: Verification?
     }
 
-    @Test("A backup taken while four devices push holds every change set acknowledged before it started, passes --verify, and a server started on it serves them")
+    @Test(
+        "A backup taken while four devices push holds every change set acknowledged before it started, passes --verify, and a server started on it serves them"
+    )
     func backupWhileDevicesPush() async throws {
         let world = try TestWorld()
         var devices: [WireDevice] = []
@@ -178,7 +180,8 @@ struct BackupTests {
         let empty = world.root.appendingPathComponent("empty").path
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         let taken = try world.admin(["backup", "--to", empty])
-        #expect(taken.succeeded && taken.stdout.contains("Backed up") && taken.stdout.contains("audit.key"), "\(taken.stdout)\(taken.stderr)")
+        #expect(
+            taken.succeeded && taken.stdout.contains("Backed up") && taken.stdout.contains("audit.key"), "\(taken.stdout)\(taken.stderr)")
     }
 
     @Test("A backup of a store whose audit key lives elsewhere leaves the key out, says so, and verifies with that key")

@@ -38,13 +38,23 @@ struct BadInputTests {
         let yp = world.youngPerson  // the reader's: whatever were stored for it, the reader would pull
 
         try await expectRefused(wire, body: Data("{\"id\": ".utf8), status: 400, code: "malformed_json", reader: reader)
-        try await expectRefused(wire, body: createBody(sequence: "\"one\"", youngPerson: yp), status: 400, code: "wrong_type", reader: reader)
-        try await expectRefused(wire, body: createBody(fields: #"{"favouriteColour":"blue"}"#, youngPerson: yp), status: 400, code: "unknown_field", reader: reader)
-        try await expectRefused(wire, body: createBody(fields: #"{"childSeen":"perhaps"}"#, youngPerson: yp), status: 400, code: "wrong_type", reader: reader)
-        try await expectRefused(wire, body: createBody(fields: #"{"contactMode":"CARRIER_PIGEON"}"#, youngPerson: yp), status: 400, code: "invalid_value", reader: reader)
-        try await expectRefused(wire, body: createBody(fields: #"{"nextVisitDue":"2026-02-30"}"#, youngPerson: yp), status: 400, code: "invalid_value", reader: reader)
+        try await expectRefused(
+            wire, body: createBody(sequence: "\"one\"", youngPerson: yp), status: 400, code: "wrong_type", reader: reader)
+        try await expectRefused(
+            wire, body: createBody(fields: #"{"favouriteColour":"blue"}"#, youngPerson: yp), status: 400, code: "unknown_field",
+            reader: reader)
+        try await expectRefused(
+            wire, body: createBody(fields: #"{"childSeen":"perhaps"}"#, youngPerson: yp), status: 400, code: "wrong_type", reader: reader)
+        try await expectRefused(
+            wire, body: createBody(fields: #"{"contactMode":"CARRIER_PIGEON"}"#, youngPerson: yp), status: 400, code: "invalid_value",
+            reader: reader)
+        try await expectRefused(
+            wire, body: createBody(fields: #"{"nextVisitDue":"2026-02-30"}"#, youngPerson: yp), status: 400, code: "invalid_value",
+            reader: reader)
         let huge = String(repeating: "x", count: 90_000)
-        try await expectRefused(wire, body: createBody(fields: "{\"childViews\":\"\(huge)\"}", youngPerson: yp), status: 413, code: "body_too_large", reader: reader)
+        try await expectRefused(
+            wire, body: createBody(fields: "{\"childViews\":\"\(huge)\"}", youngPerson: yp), status: 413, code: "body_too_large",
+            reader: reader)
 
         var forged = wire
         forged.token = "forged-token"
@@ -60,7 +70,8 @@ struct BadInputTests {
         #expect(answer.error?.code == "unsupported_protocol_version")
         #expect(answer.error?.supportedVersions == WireProtocol.supportedVersions)
         #expect(answer.error?.message.contains("1") == true)
-        try await expectRefused(future, body: createBody(youngPerson: yp), status: 400, code: "unsupported_protocol_version", reader: reader)
+        try await expectRefused(
+            future, body: createBody(youngPerson: yp), status: 400, code: "unsupported_protocol_version", reader: reader)
 
         let badCursor = try await wire.send("GET", "/v1/changes?after=nonsense")
         #expect(badCursor.status == 400 && badCursor.error?.code == "bad_cursor")
@@ -88,12 +99,16 @@ struct BadInputTests {
         #expect(try alice.status().unsent == 1, "only the create is queued")
         let enrolAgain = try alice.run(["enrol", "--server", world.server.url, "--code", "NOPE-NOPE-NOPE"])
         #expect(enrolAgain.status == 1)
-        let badCode = try Device(store: world.root.appendingPathComponent("fresh.sqlite").path, keyDirectory: world.keyDirectory, youngPerson: world.youngPerson)
-            .run(["enrol", "--server", world.server.url, "--code", "NOPE-NOPE-NOPE"])
+        let badCode = try Device(
+            store: world.root.appendingPathComponent("fresh.sqlite").path, keyDirectory: world.keyDirectory, youngPerson: world.youngPerson
+        )
+        .run(["enrol", "--server", world.server.url, "--code", "NOPE-NOPE-NOPE"])
         #expect(badCode.status == 1)
         #expect(badCode.stderr.contains("bad_enrolment_code"))
-        let badURL = try Device(store: world.root.appendingPathComponent("fresh2.sqlite").path, keyDirectory: world.keyDirectory, youngPerson: world.youngPerson)
-            .run(["enrol", "--server", "not-a-url", "--code", "X"])
+        let badURL = try Device(
+            store: world.root.appendingPathComponent("fresh2.sqlite").path, keyDirectory: world.keyDirectory, youngPerson: world.youngPerson
+        )
+        .run(["enrol", "--server", "not-a-url", "--code", "X"])
         #expect(badURL.stderr.contains("invalid_server_url"))
     }
 }

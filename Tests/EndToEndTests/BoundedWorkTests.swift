@@ -16,10 +16,14 @@ struct BoundedWorkTests {
         let attacker = try await WireDevice.enrolled(world, "priya")
         let other = try await WireDevice.enrolled(world, "pat")
         let id = UUID()
-        let base = Self.lines("a", 3300), mine = Self.lines("b", 3300), current = Self.lines("c", 3300)
+        let base = Self.lines("a", 3300)
+        let mine = Self.lines("b", 3300)
+        let current = Self.lines("c", 3300)
         try await attacker.push([.create(id, kind: .visit, youngPerson: world.youngPerson, fields: ["childViews": .string(base)])])
         let v1 = try #require(try await attacker.record(id)).version
-        #expect(try await other.send(.update(id, base: v1, fields: ["childViews": .string(current)], baseFields: ["childViews": .string(base)])).outcome == .applied)
+        #expect(
+            try await other.send(.update(id, base: v1, fields: ["childViews": .string(current)], baseFields: ["childViews": .string(base)]))
+                .outcome == .applied)
 
         let count = 40
         let answer = try await attacker.push(
@@ -49,11 +53,14 @@ struct BoundedWorkTests {
         try await attacker.push([.create(id, kind: .visit, youngPerson: world.youngPerson, fields: ["analysis": "start"])])
         let v1 = try #require(try await attacker.record(id)).version
         let big = String(repeating: String(repeating: "x", count: 99) + "\n", count: 1000)
-        #expect(try await other.send(.update(id, base: v1, fields: ["analysis": .string(big)], baseFields: ["analysis": "start"])).outcome == .applied)
+        #expect(
+            try await other.send(.update(id, base: v1, fields: ["analysis": .string(big)], baseFields: ["analysis": "start"])).outcome
+                == .applied)
         let before = world.server.storeBytes()
 
         let answer = try await attacker.push(
-            (0..<500).map { n in .update(id, base: v1, fields: ["analysis": .string("start\(n % 10)")], baseFields: ["analysis": "start"]) })
+            (0..<500).map { n in .update(id, base: v1, fields: ["analysis": .string("start\(n % 10)")], baseFields: ["analysis": "start"]) }
+        )
         #expect(answer.verdicts.allSatisfy { $0.outcome == .conflict })
 
         let grew = world.server.storeBytes() - before
@@ -71,12 +78,19 @@ struct BoundedWorkTests {
         let id = UUID()
         let ids = (0..<25).map { String(format: "00000000-0000-4000-8000-%012d", $0) }
         func actions(_ text: String) -> JSONValue {
-            .array(ids.map { ["id": .string($0), "description": .string(text), "ownerType": "STAFF", "dueDate": "2026-12-20", "status": "OPEN"] })
+            .array(
+                ids.map {
+                    ["id": .string($0), "description": .string(text), "ownerType": "STAFF", "dueDate": "2026-12-20", "status": "OPEN"]
+                })
         }
         try await laptop.push([.create(id, kind: .visit, youngPerson: world.youngPerson, fields: ["actions": actions("Agreed")])])
         let v1 = try #require(try await laptop.record(id)).version
-        #expect(try await other.send(.update(id, base: v1, fields: ["actions": actions("Done by Pat")], baseFields: ["actions": actions("Agreed")])).outcome == .applied)
-        let verdict = try await laptop.send(.update(id, base: v1, fields: ["actions": actions("Done by Priya")], baseFields: ["actions": actions("Agreed")]))
+        #expect(
+            try await other.send(
+                .update(id, base: v1, fields: ["actions": actions("Done by Pat")], baseFields: ["actions": actions("Agreed")])
+            ).outcome == .applied)
+        let verdict = try await laptop.send(
+            .update(id, base: v1, fields: ["actions": actions("Done by Priya")], baseFields: ["actions": actions("Agreed")]))
         #expect(verdict.outcome == .rejected && verdict.code == RejectionCode.tooManyConflicts.rawValue)
         let record = try #require(try await other.record(id))
         #expect(record.conflicts.isEmpty && record.fields["actions"] == actions("Done by Pat"))
@@ -101,7 +115,8 @@ struct BoundedWorkTests {
         #expect(try await owner.history(id).rejections.isEmpty)
 
         // A conflict settled by someone else: a late resolution is refused without naming who settled it.
-        #expect(try await owner.send(.update(id, base: v1, fields: ["announced": true], baseFields: ["announced": nil])).outcome == .applied)
+        #expect(
+            try await owner.send(.update(id, base: v1, fields: ["announced": true], baseFields: ["announced": nil])).outcome == .applied)
         let opened = try await coWorker.send(.update(id, base: v1, fields: ["announced": false], baseFields: ["announced": nil]))
         let conflict = try #require(opened.conflicts?.first)
         let v = try #require(try await owner.record(id)).version

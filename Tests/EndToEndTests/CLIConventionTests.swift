@@ -43,7 +43,8 @@ struct CLIConventionTests {
         let alice = try world.device("alice")
         let id = try alice.newVisit(["purpose=Options first"])
         let environment = ["FIELDSYNC_KEY_DIR": alice.keyDirectory]
-        let first = try ProcessRunner.run(Binaries.client, ["--store", alice.store, "--json", "show", id.uuidString], environment: environment)
+        let first = try ProcessRunner.run(
+            Binaries.client, ["--store", alice.store, "--json", "show", id.uuidString], environment: environment)
         #expect(first.succeeded, "\(first.stderr)")
         let shown = try JSONDecoder().decode(LocalRecordView.self, from: Data(first.stdout.utf8))
         #expect(shown.snapshot.id == id)
@@ -52,7 +53,9 @@ struct CLIConventionTests {
         #expect(quiet.succeeded && quiet.stdout.isEmpty, "\(quiet.stdout)\(quiet.stderr)")
         let loud = try alice.run(["set", id.uuidString, "purpose=Loudly"])
         #expect(loud.stdout.contains("Saved on this device"))
-        let nested = try ProcessRunner.run(Binaries.client, ["--json", "--store", alice.store, "visit", "new", "--young-person", world.youngPerson.uuidString], environment: environment)
+        let nested = try ProcessRunner.run(
+            Binaries.client, ["--json", "--store", alice.store, "visit", "new", "--young-person", world.youngPerson.uuidString],
+            environment: environment)
         #expect(nested.succeeded, "\(nested.stderr)")
         let synced = try ProcessRunner.run(Binaries.client, ["--store", alice.store, "-q", "sync"], environment: environment)
         #expect(synced.succeeded && synced.stdout.isEmpty, "\(synced.stdout)\(synced.stderr)")
@@ -117,7 +120,9 @@ struct CLIConventionTests {
         let alice = try world.device("alice")
         _ = try alice.newVisit(["purpose=Not yet handed back"])
         let declined = try alice.run(["retire"], stdin: "no\n")
-        #expect(declined.status == 1 && declined.stderr.contains("Type yes") && declined.stderr.contains("[not_confirmed]"), "\(declined.stderr)")
+        #expect(
+            declined.status == 1 && declined.stderr.contains("Type yes") && declined.stderr.contains("[not_confirmed]"),
+            "\(declined.stderr)")
         #expect(try alice.status().unsent == 1, "nothing sent, nothing erased")
         let confirmed = try alice.run(["retire"], stdin: "yes\n")
         #expect(confirmed.succeeded, "\(confirmed.stderr)")

@@ -17,11 +17,17 @@ struct ComplianceTests {
         #expect(facts.succeeded, "\(facts.stderr)")
         let other = UUID()
         try world.allocate(other, to: "alice", role: "key")
-        #expect(try world.admin(["young-person", "set", "--id", other.uuidString, "--cohort", "CARE_LEAVER", "--accommodation-start", "2026-11-02"]).succeeded)
+        #expect(
+            try world.admin([
+                "young-person", "set", "--id", other.uuidString, "--cohort", "CARE_LEAVER", "--accommodation-start", "2026-11-02",
+            ]).succeeded)
 
         // A qualifying visit on 5 October (face to face, child seen, completed).
         let visit = try alice.newVisit(
-            ReviewTests.completeVisit.map { $0.hasPrefix("actualStart") ? "actualStart=2026-10-05T10:00:00Z" : $0.hasPrefix("actualEnd") ? "actualEnd=2026-10-05T11:00:00Z" : $0 })
+            ReviewTests.completeVisit.map {
+                $0.hasPrefix("actualStart")
+                    ? "actualStart=2026-10-05T10:00:00Z" : $0.hasPrefix("actualEnd") ? "actualEnd=2026-10-05T11:00:00Z" : $0
+            })
         #expect(try alice.run(["transition", visit.uuidString, "COMPLETED"]).succeeded)
         // A phone call later does not count.
         _ = try alice.newVisit(["kind=CLA_STATUTORY", "contactMode=PHONE", "actualStart=2026-11-01T10:00:00Z"])

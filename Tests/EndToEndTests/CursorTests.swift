@@ -76,7 +76,8 @@ struct CursorTests {
         let world = try TestWorld()
         let alice = try await WireClient.enrolled(world, user: "alice", allocate: false)
         let bob = try await WireClient.enrolled(world, user: "bob", allocate: false)
-        let moving = UUID(), bobsOwn = UUID()
+        let moving = UUID()
+        let bobsOwn = UUID()
         try world.allocate(moving, to: "alice")
         try world.allocate(bobsOwn, to: "bob")
         let gained = try await Self.createVisits(alice, youngPerson: moving, count: 23, sequence: 1, label: "moving")
@@ -98,12 +99,14 @@ struct CursorTests {
         #expect(after.pages.flatMap(\.records).map(\.id) == later)
     }
 
-    @Test("A scope change part-way through a catch-up starts it over from what the device held: nothing gained is missed, the lost are named")
+    @Test(
+        "A scope change part-way through a catch-up starts it over from what the device held: nothing gained is missed, the lost are named")
     func scopeChangeMidCatchUp() async throws {
         let world = try TestWorld()
         let alice = try await WireClient.enrolled(world, user: "alice", allocate: false)
         let bob = try await WireClient.enrolled(world, user: "bob", allocate: false)
-        let first = UUID(), second = UUID()
+        let first = UUID()
+        let second = UUID()
         try world.allocate(first, to: "alice")
         try world.allocate(second, to: "alice")
         let firstRecords = try await Self.createVisits(alice, youngPerson: first, count: 12, sequence: 1, label: "first")
@@ -134,11 +137,13 @@ struct CursorTests {
         try bob.sync()
         // Bob's store ends up with a cursor the server never issued (restored from elsewhere).
         let forged = FeedCursor(sequence: 5_000, generation: 1).token
-        let edit = try ProcessRunner.run("/usr/bin/env", [
-            "python3", "-c",
-            "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute(\"UPDATE settings SET value = ? WHERE key = 'cursor'\", (sys.argv[2],))\nc.commit()",
-            bob.store, forged,
-        ])
+        let edit = try ProcessRunner.run(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute(\"UPDATE settings SET value = ? WHERE key = 'cursor'\", (sys.argv[2],))\nc.commit()",
+                bob.store, forged,
+            ])
         #expect(edit.succeeded, "\(edit.stderr)")
         let unsent = try bob.newVisit(["purpose=Written while the cursor was bad"])
         let second = try alice.newVisit(["purpose=After"])

@@ -27,7 +27,10 @@ struct DeviceStoreTests {
 
     static func error(_ out: CommandOutput) -> (code: String, message: String)? {
         struct Body: Decodable {
-            struct E: Decodable { let code: String; let message: String }
+            struct E: Decodable {
+                let code: String
+                let message: String
+            }
             let error: E
         }
         return (try? JSONDecoder().decode(Body.self, from: Data(out.stdout.utf8))).map { ($0.error.code, $0.error.message) }
@@ -102,15 +105,19 @@ struct DeviceStoreTests {
 
         let other = world.root.appendingPathComponent("other.sqlite").path
         _ = try Self.python("import sqlite3, sys\nc = sqlite3.connect(sys.argv[1]); c.execute('CREATE TABLE t(x)'); c.commit()", [other])
-        let sqlite = try Device(store: other, keyDirectory: world.keyDirectory, youngPerson: world.youngPerson).run(["enrol", "--server", "http://127.0.0.1:1", "--code", "X", "--json"])
+        let sqlite = try Device(store: other, keyDirectory: world.keyDirectory, youngPerson: world.youngPerson).run([
+            "enrol", "--server", "http://127.0.0.1:1", "--code", "X", "--json",
+        ])
         #expect(sqlite.status == 1 && Self.error(sqlite)?.code == "store_not_fieldsync", "\(sqlite.stdout)")
         let tables = try Self.python(
-            "import sqlite3, sys\nprint(','.join(r[0] for r in sqlite3.connect(sys.argv[1]).execute(\"SELECT name FROM sqlite_master WHERE type='table'\")))", [other])
+            "import sqlite3, sys\nprint(','.join(r[0] for r in sqlite3.connect(sys.argv[1]).execute(\"SELECT name FROM sqlite_master WHERE type='table'\")))",
+            [other])
         #expect(tables.trimmingCharacters(in: .whitespacesAndNewlines) == "t", "no FieldSync tables added")
         #expect((try? FileManager.default.contentsOfDirectory(atPath: world.keyDirectory))?.isEmpty ?? true, "no key made")
 
         // A store path with nothing there: only enrolment makes a store.
-        let missing = Device(store: world.root.appendingPathComponent("typo.sqlite").path, keyDirectory: world.keyDirectory, youngPerson: world.youngPerson)
+        let missing = Device(
+            store: world.root.appendingPathComponent("typo.sqlite").path, keyDirectory: world.keyDirectory, youngPerson: world.youngPerson)
         let status = try missing.run(["status", "--json"])
         #expect(status.status == 1 && Self.error(status)?.code == "store_missing")
         #expect(!FileManager.default.fileExists(atPath: missing.store))

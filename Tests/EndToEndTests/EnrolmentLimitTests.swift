@@ -16,7 +16,11 @@ struct EnrolmentLimitTests {
         return connection.readResponse()
     }
 
-    struct Entry: Decodable { let action: String; let detail: String; let actor: String }
+    struct Entry: Decodable {
+        let action: String
+        let detail: String
+        let actor: String
+    }
 
     /// How many events the entries of `action` stand for ("N times between …", else one each).
     static func events(_ entries: [Entry], _ action: String) -> Int {
@@ -103,7 +107,8 @@ struct EnrolmentLimitTests {
         let ticket = try world.admin(["device", "enrol", "--user", "bob", "--token-lifetime-seconds", "1", "--json"])
         struct Ticket: Decodable { let code: String }
         let code = try JSONDecoder().decode(Ticket.self, from: Data(ticket.stdout.utf8)).code
-        let enrolled = try await forged.send("POST", "/v1/enrol", body: try JSONEncoder().encode(EnrolmentRequest(code: code, deviceName: "b")))
+        let enrolled = try await forged.send(
+            "POST", "/v1/enrol", body: try JSONEncoder().encode(EnrolmentRequest(code: code, deviceName: "b")))
         var bob = WireClient(server: world.server.url)
         bob.token = try JSONDecoder().decode(EnrolmentResponse.self, from: enrolled.body).token
         usleep(1_500_000)  // past the one-second lifetime

@@ -58,7 +58,8 @@ struct ExportTests {
         #expect(try manager.run(["transition", awaiting.uuidString, "AUTHORISED"]).succeeded)
         try manager.sync()
         #expect(try manager.run(["export", "--reconciled", "--since", exported.cursor, "--format", "json", "--out", out]).succeeded)
-        #expect(try JSONDecoder().decode(ExportJSON.self, from: Data(contentsOf: URL(fileURLWithPath: out))).records.map(\.id) == [awaiting])
+        #expect(
+            try JSONDecoder().decode(ExportJSON.self, from: Data(contentsOf: URL(fileURLWithPath: out))).records.map(\.id) == [awaiting])
 
         // CSV, read back with Python's csv module (spreadsheet-safety: SpreadsheetExportTests).
         let csv = world.root.appendingPathComponent("export.csv").path
@@ -79,7 +80,9 @@ struct ExportTests {
         let alice = try world.device("alice", team: "north")
         let bob = try world.device("bob", team: "north")
         let manager = try world.device("maria", role: "TM", team: "north", shared: false)
-        let id = try alice.newVisit([#"riskFlags=[{"id":"6c1a8a56-0000-4000-8000-000000000001","flag":"MISSING","severity":"HIGH","escalate":true,"note":"Missing overnight"}]"#])
+        let id = try alice.newVisit([
+            #"riskFlags=[{"id":"6c1a8a56-0000-4000-8000-000000000001","flag":"MISSING","severity":"HIGH","escalate":true,"note":"Missing overnight"}]"#
+        ])
         try alice.sync()
         try bob.sync()
         #expect(try alice.run(["set", id.uuidString, "contactMode=PHONE"]).succeeded)

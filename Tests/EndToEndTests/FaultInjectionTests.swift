@@ -96,13 +96,17 @@ struct FaultInjectionTests {
 
     /// The CLI ended on its own with a documented exit: 75 and a sentence (or 0 when the cut
     /// came after the whole exchange, where `allowDone`), never a crash or a raw code.
-    static func expectSurvived(_ out: CommandOutput, _ what: String, allowDone: Bool, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expectSurvived(_ out: CommandOutput, _ what: String, allowDone: Bool, sourceLocation: SourceLocation = #_sourceLocation)
+        throws
+    {
         let allowed: [Int32] = allowDone ? [0, 75] : [75]
         #expect(allowed.contains(out.status), "\(what): exit \(out.status): \(out.stderr)", sourceLocation: sourceLocation)
-        #expect(!out.stderr.contains("Fatal error") && !out.stderr.contains("(-1)"), "\(what): \(out.stderr)", sourceLocation: sourceLocation)
+        #expect(
+            !out.stderr.contains("Fatal error") && !out.stderr.contains("(-1)"), "\(what): \(out.stderr)", sourceLocation: sourceLocation)
         if out.status == 75 {
             #expect(
-                out.stderr.contains("[server_unreachable]") && out.stderr.contains("Your edits are kept on this device"), "\(what): \(out.stderr)",
+                out.stderr.contains("[server_unreachable]") && out.stderr.contains("Your edits are kept on this device"),
+                "\(what): \(out.stderr)",
                 sourceLocation: sourceLocation)
         }
     }

@@ -18,7 +18,8 @@ struct HTTPHygieneTests {
         let world = try TestWorld(serverArguments: ["--max-body-bytes", "65536"])
         let wire = try await WireClient.enrolled(world, user: "alice")
         let connection = try RawHTTP(port: world.server.port)
-        connection.sendAll(Self.post("/v1/changesets", token: wire.token, headers: ["Content-Length: 1000000000000"], close: false) + "{\"id\":")
+        connection.sendAll(
+            Self.post("/v1/changesets", token: wire.token, headers: ["Content-Length: 1000000000000"], close: false) + "{\"id\":")
         let answer = try #require(connection.readResponse(), "the 413 arrives without the body being sent")
         #expect(answer.status == 413)
         #expect(answer.errorCode == "body_too_large")
@@ -46,7 +47,10 @@ struct HTTPHygieneTests {
             """
         let out = try ProcessRunner.run("/usr/bin/env", ["python3", "-c", script], timeout: 60)
         #expect(out.succeeded, "\(out.stderr)")
-        struct Result: Decodable { let status: Int; let body: String }
+        struct Result: Decodable {
+            let status: Int
+            let body: String
+        }
         let result = try JSONDecoder().decode(Result.self, from: Data(out.stdout.utf8))
         #expect(result.status == 413, "\(result.body)")
         #expect(result.body.contains("body_too_large"))
@@ -77,7 +81,8 @@ struct HTTPHygieneTests {
         let world = try TestWorld()
         let wire = try await WireClient.enrolled(world, user: "alice")
         let overflow = try RawHTTP(port: world.server.port)
-        overflow.sendAll(Self.post("/v1/changesets", token: wire.token, headers: ["Transfer-Encoding: chunked"]) + "FFFFFFFFFFFFFFFFFFFFFFFF\r\n")
+        overflow.sendAll(
+            Self.post("/v1/changesets", token: wire.token, headers: ["Transfer-Encoding: chunked"]) + "FFFFFFFFFFFFFFFFFFFFFFFF\r\n")
         let answer = try #require(overflow.readResponse())
         #expect(answer.status == 400, "\(answer.text)")
         #expect(answer.errorCode == "malformed_request")

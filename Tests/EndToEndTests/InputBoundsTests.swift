@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Issue 9, findings 14 and 15: sequences, health headers and text lengths are bounded.
@@ -62,7 +62,12 @@ struct InputBoundsTests {
         #expect(warning.contains("FieldSync-Client ignored"))
 
         let list = try world.admin(["device", "list", "--json"])
-        struct Info: Decodable { let user: String; let client: String?; let unsent: Int?; let oldestUnsentSeconds: Int? }
+        struct Info: Decodable {
+            let user: String
+            let client: String?
+            let unsent: Int?
+            let oldestUnsentSeconds: Int?
+        }
         let alice = try #require(try JSONDecoder().decode([Info].self, from: Data(list.stdout.utf8)).first { $0.user == "alice" })
         #expect(alice.unsent == nil)
         #expect(alice.oldestUnsentSeconds == nil)

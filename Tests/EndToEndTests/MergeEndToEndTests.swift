@@ -48,13 +48,23 @@ struct MergeEndToEndTests {
         let world = try TestWorld()
         let base = "She likes her foster carers.\n\nShe finds maths hard.\n\nShe wants to see her brother more."
         let (alice, bob, id) = try shared(world, ["childViews=\(base)"])
-        #expect(try alice.run(["set", id.uuidString, "childViews=She likes her foster carers and the dog.\n\nShe finds maths hard.\n\nShe wants to see her brother more."]).succeeded)
-        #expect(try bob.run(["set", id.uuidString, "childViews=She likes her foster carers.\n\nShe finds maths hard.\n\nShe wants to see her brother every week."]).succeeded)
+        #expect(
+            try alice.run([
+                "set", id.uuidString,
+                "childViews=She likes her foster carers and the dog.\n\nShe finds maths hard.\n\nShe wants to see her brother more.",
+            ]).succeeded)
+        #expect(
+            try bob.run([
+                "set", id.uuidString,
+                "childViews=She likes her foster carers.\n\nShe finds maths hard.\n\nShe wants to see her brother every week.",
+            ]).succeeded)
         try alice.sync()
         let report = try bob.sync()
         #expect(report.merged == 1 && report.conflicted == 0)
         let final = try converge([alice, bob], id)
-        #expect(final.fields["childViews"] == .string("She likes her foster carers and the dog.\n\nShe finds maths hard.\n\nShe wants to see her brother every week."))
+        #expect(
+            final.fields["childViews"]
+                == .string("She likes her foster carers and the dog.\n\nShe finds maths hard.\n\nShe wants to see her brother every week."))
         #expect(final.conflicts.isEmpty)
     }
 
@@ -80,7 +90,9 @@ struct MergeEndToEndTests {
         let shown = try bob.run(["show", id.uuidString])
         #expect(shown.stdout.contains("⚠ in conflict"))
 
-        let resolve = try alice.run(["conflict", "resolve", String(conflict.id.uuidString.prefix(8)), "--value", "He is mostly happy at home and at school."])
+        let resolve = try alice.run([
+            "conflict", "resolve", String(conflict.id.uuidString.prefix(8)), "--value", "He is mostly happy at home and at school.",
+        ])
         #expect(resolve.succeeded, "\(resolve.stderr)")
         let final = try converge([alice, bob], id)
         #expect(final.fields["childViews"] == .string("He is mostly happy at home and at school."))

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Issue 12: what an operator meets: `--version`, health and readiness, the access log, the
@@ -54,16 +54,20 @@ struct ObservabilityTests {
         var requests = 0
 
         let anonymous = WireClient(server: world.server.url)
-        let enrolment = try await anonymous.send("POST", "/v1/enrol", body: try JSONEncoder().encode(EnrolmentRequest(code: code, deviceName: "wire")))
+        let enrolment = try await anonymous.send(
+            "POST", "/v1/enrol", body: try JSONEncoder().encode(EnrolmentRequest(code: code, deviceName: "wire")))
         requests += 1
         #expect(enrolment.status == 200)
         var wire = anonymous
         wire.token = try JSONDecoder().decode(EnrolmentResponse.self, from: enrolment.body).token
         let token = try #require(wire.token)
 
-        let push = try await wire.push(ChangeSet(deviceSequence: 1, operations: [
-            .create(record, kind: .visit, youngPerson: world.youngPerson, fields: ["purpose": .string(secretText)]),
-        ]))
+        let push = try await wire.push(
+            ChangeSet(
+                deviceSequence: 1,
+                operations: [
+                    .create(record, kind: .visit, youngPerson: world.youngPerson, fields: ["purpose": .string(secretText)])
+                ]))
         requests += 1
         #expect(push.status == 200, "\(push.text)")
         #expect(try await wire.pullAll().map(\.id) == [record])
@@ -79,9 +83,10 @@ struct ObservabilityTests {
 
         let lines = Self.accessLines(world.server.log)
         #expect(lines.count == requests, "one line per request: \(lines)")
-        #expect(lines.map { $0["route"] as? String } == [
-            "/v1/enrol", "/v1/changesets", "/v1/changes", "/v1/records/{id}/history", "unmatched", "/v1/changes",
-        ])
+        #expect(
+            lines.map { $0["route"] as? String } == [
+                "/v1/enrol", "/v1/changesets", "/v1/changes", "/v1/records/{id}/history", "unmatched", "/v1/changes",
+            ])
         #expect(lines.map { $0["status"] as? Int } == [200, 200, 200, 200, 404, 401])
         #expect(lines.map { $0["method"] as? String } == ["POST", "POST", "GET", "GET", "GET", "GET"])
         let device = try #require(lines[1]["device_id"] as? String)
@@ -154,7 +159,8 @@ struct ObservabilityTests {
         let world = try TestWorld()
         let wire = try await WireClient.enrolled(world, user: "alice")
         let operations = (0..<20).map { n in
-            ChangeOperation.create(UUID(), kind: .visit, youngPerson: world.youngPerson, fields: ["purpose": .string("Visit \(n) about school and contact")])
+            ChangeOperation.create(
+                UUID(), kind: .visit, youngPerson: world.youngPerson, fields: ["purpose": .string("Visit \(n) about school and contact")])
         }
         #expect(try await wire.push(ChangeSet(deviceSequence: 1, operations: operations)).status == 200)
         let token = try #require(wire.token)

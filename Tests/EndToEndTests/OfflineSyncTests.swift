@@ -13,9 +13,11 @@ struct OfflineSyncTests {
         world.server.stop()
 
         let yp = world.youngPerson
-        let id = try alice.newVisit(youngPerson: yp, [
-            "kind=CLA_STATUTORY", "contactMode=FACE_TO_FACE", "childViews=Likes the new school.\nWants more time with her brother.",
-        ])
+        let id = try alice.newVisit(
+            youngPerson: yp,
+            [
+                "kind=CLA_STATUTORY", "contactMode=FACE_TO_FACE", "childViews=Likes the new school.\nWants more time with her brother.",
+            ])
         let offline = try alice.sync()
         #expect(offline.reachable == false)
         #expect(offline.unsent == 1)

@@ -24,7 +24,9 @@ struct PepReviewTests {
         let social = try world.device("sally", role: "SW", team: "north")
         let teacher = try world.device("dev", role: "DT", team: "oak-academy")
         let school = try world.device("vera", role: "VSO", team: "virtual-school", shared: false)
-        let id = try social.json(LocalRecordView.self, ["pep", "new", "--young-person", world.youngPerson.uuidString] + Self.socialWorkersPart).snapshot.id
+        let id = try social.json(
+            LocalRecordView.self, ["pep", "new", "--young-person", world.youngPerson.uuidString] + Self.socialWorkersPart
+        ).snapshot.id
         try social.sync()
         try teacher.sync()
         // The social worker does not write the school's section; the teacher does.
@@ -50,7 +52,8 @@ struct PepReviewTests {
         let unrated = try school.run(["transition", id.uuidString, "FINALISED"])
         #expect(unrated.status == 1 && unrated.stderr.contains("qaRating"), "a rating is needed first")
         #expect(try school.run(["set", id.uuidString, "qaRating=AMBER", "qaFeedback=Targets need a baseline."]).succeeded)
-        #expect(try school.run(["transition", id.uuidString, "RETURNED_FOR_AMENDMENT", "--reason", "Add a baseline to each target."]).succeeded)
+        #expect(
+            try school.run(["transition", id.uuidString, "RETURNED_FOR_AMENDMENT", "--reason", "Add a baseline to each target."]).succeeded)
         #expect(try school.sync().refused == 0)
 
         try social.sync()

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Issue 9, finding 6 (reads): every read of case content is in the audit trail, and an export
@@ -92,7 +92,8 @@ struct ReadAuditTests {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { throw WorldError("connect failed") }
-        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(WireProtocol.versionHeader): \(WireProtocol.version)\r\nAuthorization: Bearer \(token)\r\n\r\n"
+        let request =
+            "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(WireProtocol.versionHeader): \(WireProtocol.version)\r\nAuthorization: Bearer \(token)\r\n\r\n"
         _ = request.withCString { send(fd, $0, strlen($0), 0) }
         var buffer = [UInt8](repeating: 0, count: 64)
         let n = recv(fd, &buffer, buffer.count, 0)

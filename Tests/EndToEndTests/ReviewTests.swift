@@ -76,7 +76,9 @@ struct ReviewTests {
 
         // The author adds an addendum instead.
         try alice.sync()
-        #expect(try alice.run(["set", id.uuidString, #"addenda+={"text":"Late thought: carer asked for respite.","addedOn":"2026-11-23"}"#]).succeeded)
+        #expect(
+            try alice.run(["set", id.uuidString, #"addenda+={"text":"Late thought: carer asked for respite.","addedOn":"2026-11-23"}"#])
+                .succeeded)
         #expect(try alice.sync().refused == 0)
         try manager.sync()
         #expect(try manager.show(id).fields["addenda"]?.arrayValue?.count == 1)

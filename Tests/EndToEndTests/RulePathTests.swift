@@ -16,16 +16,21 @@ struct RulePathTests {
         let id = UUID()
         try await adviser.push([.create(id, kind: .visit, youngPerson: world.youngPerson, fields: ["purpose": "Check-in"])])
         let v1 = try #require(try await adviser.record(id)).version
-        #expect(try await managerLaptop.send(.update(id, base: v1, fields: ["managerNote": "Seen: good."], baseFields: ["managerNote": nil])).outcome == .applied)
-        let opened = try await managerTablet.send(.update(id, base: v1, fields: ["managerNote": "Needs follow-up."], baseFields: ["managerNote": nil]))
+        #expect(
+            try await managerLaptop.send(.update(id, base: v1, fields: ["managerNote": "Seen: good."], baseFields: ["managerNote": nil]))
+                .outcome == .applied)
+        let opened = try await managerTablet.send(
+            .update(id, base: v1, fields: ["managerNote": "Needs follow-up."], baseFields: ["managerNote": nil]))
         #expect(opened.outcome == .conflict)
         let conflict = try #require(opened.conflicts?.first)
         let v = try #require(try await adviser.record(id)).version
 
-        let direct = try await adviser.send(.update(id, base: v, fields: ["managerNote": "Adviser's text"], baseFields: ["managerNote": "Seen: good."]))
+        let direct = try await adviser.send(
+            .update(id, base: v, fields: ["managerNote": "Adviser's text"], baseFields: ["managerNote": "Seen: good."]))
         #expect(direct.outcome == .rejected && direct.code == RejectionCode.forbidden.rawValue)
         for choice in [ResolutionChoice.value, .held, .current] {
-            let verdict = try await adviser.send(.resolve(id, base: v, conflict: conflict, choice: choice, value: choice == .value ? "Adviser's text" : nil))
+            let verdict = try await adviser.send(
+                .resolve(id, base: v, conflict: conflict, choice: choice, value: choice == .value ? "Adviser's text" : nil))
             #expect(verdict.outcome == .rejected && verdict.code == RejectionCode.forbidden.rawValue, "\(choice)")
         }
         let after = try #require(try await adviser.record(id))
@@ -46,7 +51,9 @@ struct RulePathTests {
         let id = try await ReadyPep.make(world, social: social, teacher: teacher)
         #expect(try await schoolA.send(.transition(id, base: try await version(id, schoolA), to: "IN_QA")).outcome == .applied)
         let inQA = try await version(id, schoolA)
-        #expect(try await schoolA.send(.update(id, base: inQA, fields: ["qaRating": "GREEN"], baseFields: ["qaRating": nil])).outcome == .applied)
+        #expect(
+            try await schoolA.send(.update(id, base: inQA, fields: ["qaRating": "GREEN"], baseFields: ["qaRating": nil])).outcome
+                == .applied)
         let opened = try await schoolB.send(.update(id, base: inQA, fields: ["qaRating": "RED"], baseFields: ["qaRating": nil]))
         let conflict = try #require(opened.conflicts?.first)
         let v = try await version(id, schoolA)
@@ -54,7 +61,8 @@ struct RulePathTests {
         let direct = try await teacher.send(.update(id, base: v, fields: ["qaRating": "GOLD"], baseFields: ["qaRating": "GREEN"]))
         #expect(direct.outcome == .rejected && direct.code == RejectionCode.forbidden.rawValue)
         for choice in [ResolutionChoice.value, .held] {
-            let verdict = try await teacher.send(.resolve(id, base: v, conflict: conflict, choice: choice, value: choice == .value ? "GOLD" : nil))
+            let verdict = try await teacher.send(
+                .resolve(id, base: v, conflict: conflict, choice: choice, value: choice == .value ? "GOLD" : nil))
             #expect(verdict.outcome == .rejected && verdict.code == RejectionCode.forbidden.rawValue, "\(choice)")
         }
         #expect(try await schoolA.record(id)?.fields["qaRating"] == "GREEN")
@@ -71,7 +79,8 @@ struct RulePathTests {
         try await adviser.push([.create(id, kind: .visit, youngPerson: world.youngPerson, fields: ["purpose": "Draft"])])
         let v1 = try #require(try await adviser.record(id)).version
         #expect(try await adviser.send(.delete(id, base: v1)).outcome == .applied)
-        let held = try await manager.send(.update(id, base: v1, fields: ["managerNote": "Why was this discarded?"], baseFields: ["managerNote": nil]))
+        let held = try await manager.send(
+            .update(id, base: v1, fields: ["managerNote": "Why was this discarded?"], baseFields: ["managerNote": nil]))
         #expect(held.outcome == .conflict)
         let conflict = try #require(held.conflicts?.first)
         let v = try #require(try await manager.history(id).versions.last).version
@@ -92,7 +101,9 @@ struct RulePathTests {
         let id = UUID()
         try await laptop.push([.create(id, kind: .visit, youngPerson: world.youngPerson, fields: CompleteVisit.fields)])
         let v1 = try #require(try await laptop.record(id)).version
-        #expect(try await tablet.send(.update(id, base: v1, fields: ["purpose": "Statutory"], baseFields: ["purpose": nil])).outcome == .applied)
+        #expect(
+            try await tablet.send(.update(id, base: v1, fields: ["purpose": "Statutory"], baseFields: ["purpose": nil])).outcome == .applied
+        )
         let deleting = try await laptop.send(.delete(id, base: v1))
         #expect(deleting.outcome == .conflict)
         let conflict = try #require(deleting.conflicts?.first)
@@ -110,7 +121,9 @@ struct RulePathTests {
         let adviser = try await WireDevice.enrolled(world, "priya")
         let manager = try await WireDevice.enrolled(world, "maria", role: "TM")
         let id = try await AuthorisedVisit.make(world, author: adviser, manager: manager)
-        let first: JSONValue = ["id": "a0000000-0000-4000-8000-000000000001", "text": "Correction: the carer was present.", "addedOn": "2026-11-20"]
+        let first: JSONValue = [
+            "id": "a0000000-0000-4000-8000-000000000001", "text": "Correction: the carer was present.", "addedOn": "2026-11-20",
+        ]
         let v = try await version(id, adviser)
         #expect(try await adviser.send(.update(id, base: v, fields: ["addenda": [first]], baseFields: ["addenda": []])).outcome == .applied)
 
@@ -130,7 +143,9 @@ struct RulePathTests {
         #expect(try await adviser.record(id)?.fields["addenda"] == [first, second])
     }
 
-    @Test("Segregation of duties: a manager writes content only on their own visits, and one who settled a visit's content may not authorise it")
+    @Test(
+        "Segregation of duties: a manager writes content only on their own visits, and one who settled a visit's content may not authorise it"
+    )
     func segregationOfDuties() async throws {
         let world = try TestWorld()
         let adviser = try await WireDevice.enrolled(world, "priya")
@@ -140,16 +155,21 @@ struct RulePathTests {
         let id = UUID()
         try await adviser.push([.create(id, kind: .visit, youngPerson: world.youngPerson, fields: CompleteVisit.fields)])
         let v1 = try await version(id, adviser)
-        let written = try await manager.send(.update(id, base: v1, fields: ["analysis": "Manager's analysis"], baseFields: ["analysis": "Placement stable."]))
+        let written = try await manager.send(
+            .update(id, base: v1, fields: ["analysis": "Manager's analysis"], baseFields: ["analysis": "Placement stable."]))
         #expect(written.outcome == .rejected && written.code == RejectionCode.forbidden.rawValue)
 
         // Two workers disagree; the manager settles it from the team's queue by keeping a side.
-        #expect(try await adviser.send(.update(id, base: v1, fields: ["contactMode": "VIDEO"], baseFields: ["contactMode": "FACE_TO_FACE"])).outcome == .applied)
-        let opened = try await coWorker.send(.update(id, base: v1, fields: ["contactMode": "PHONE"], baseFields: ["contactMode": "FACE_TO_FACE"]))
+        #expect(
+            try await adviser.send(.update(id, base: v1, fields: ["contactMode": "VIDEO"], baseFields: ["contactMode": "FACE_TO_FACE"]))
+                .outcome == .applied)
+        let opened = try await coWorker.send(
+            .update(id, base: v1, fields: ["contactMode": "PHONE"], baseFields: ["contactMode": "FACE_TO_FACE"]))
         let conflict = try #require(opened.conflicts?.first)
         let settled = try await manager.send(.resolve(id, base: try await version(id, manager), conflict: conflict, choice: .held))
         #expect(settled.outcome == .applied)
-        let newValue = try await manager.send(.resolve(id, base: try await version(id, manager), conflict: conflict, choice: .value, value: "MESSAGE"))
+        let newValue = try await manager.send(
+            .resolve(id, base: try await version(id, manager), conflict: conflict, choice: .value, value: "MESSAGE"))
         #expect(newValue.outcome == .rejected)
 
         let submitted = try await adviser.push([
@@ -160,7 +180,8 @@ struct RulePathTests {
         let byContributor = try await manager.send(.transition(id, base: try await version(id, manager), to: "AUTHORISED"))
         #expect(byContributor.outcome == .rejected && byContributor.code == RejectionCode.forbidden.rawValue)
         #expect(byContributor.message?.contains("segregation of duties") == true)
-        #expect(try await otherManager.send(.transition(id, base: try await version(id, otherManager), to: "AUTHORISED")).outcome == .applied)
+        #expect(
+            try await otherManager.send(.transition(id, base: try await version(id, otherManager), to: "AUTHORISED")).outcome == .applied)
     }
 
     @Test("The Virtual School does not edit a draft PEP's content; it edits education and QA only while the PEP is in QA")
@@ -169,14 +190,19 @@ struct RulePathTests {
         let social = try await WireDevice.enrolled(world, "sally", role: "SW")
         let school = try await WireDevice.enrolled(world, "vera", role: "VSO", team: "virtual-school", allocate: false)
         let id = UUID()
-        try await social.push([.create(id, kind: .pep, youngPerson: world.youngPerson, fields: ["term": "AUTUMN", "childVoice": "I like art."])])
+        try await social.push([
+            .create(id, kind: .pep, youngPerson: world.youngPerson, fields: ["term": "AUTUMN", "childVoice": "I like art."])
+        ])
         let v = try await version(id, school)
-        let voice = try await school.send(.update(id, base: v, fields: ["childVoice": "Rewritten."], baseFields: ["childVoice": "I like art."]))
+        let voice = try await school.send(
+            .update(id, base: v, fields: ["childVoice": "Rewritten."], baseFields: ["childVoice": "I like art."]))
         #expect(voice.outcome == .rejected && voice.code == RejectionCode.forbidden.rawValue)
         let strengths = try await school.send(.update(id, base: v, fields: ["strengths": "Art."], baseFields: ["strengths": nil]))
         #expect(strengths.outcome == .rejected && strengths.code == RejectionCode.notEditable.rawValue)
         // The refusal names the section's owner and when the Virtual School may edit it.
-        #expect(strengths.message?.contains("it is written by designated teachers, and by Virtual School officers in IN_QA") == true, "\(strengths.message ?? "")")
+        #expect(
+            strengths.message?.contains("it is written by designated teachers, and by Virtual School officers in IN_QA") == true,
+            "\(strengths.message ?? "")")
         #expect(voice.message?.contains("it is written by social workers and designated teachers") == true, "\(voice.message ?? "")")
         #expect(try await social.record(id)?.fields["childVoice"] == "I like art.")
     }

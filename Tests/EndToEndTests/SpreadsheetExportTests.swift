@@ -27,7 +27,8 @@ struct SpreadsheetExportTests {
 
     @Test(
         "A CSV export opened by LibreOffice reads back the same text, and a formula-looking value stays inert text",
-        .enabled(if: SpreadsheetExportTests.soffice != nil, "LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui"))
+        .enabled(
+            if: SpreadsheetExportTests.soffice != nil, "LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui"))
     func libreOfficeRoundTrip() throws {
         let soffice = try #require(Self.soffice)
         let (world, csv, id) = try Self.exported()
@@ -90,14 +91,16 @@ struct SpreadsheetExportTests {
 
     /// Rows of a CSV file read with Python's csv module (a real CSV parser), BOM or not.
     static func readCSV(_ path: String) throws -> [[String: String]] {
-        let parsed = try ProcessRunner.run("/usr/bin/env", [
-            "python3", "-c",
-            """
-            import csv, json, sys
-            with open(sys.argv[1], newline='', encoding='utf-8-sig') as f:
-                print(json.dumps(list(csv.DictReader(f))))
-            """, path,
-        ])
+        let parsed = try ProcessRunner.run(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                """
+                import csv, json, sys
+                with open(sys.argv[1], newline='', encoding='utf-8-sig') as f:
+                    print(json.dumps(list(csv.DictReader(f))))
+                """, path,
+            ])
         guard parsed.succeeded else { throw WorldError("reading \(path) failed: \(parsed.stderr)") }
         return try JSONDecoder().decode([[String: String]].self, from: Data(parsed.stdout.utf8))
     }

@@ -11,7 +11,9 @@ struct StoreGuardTests {
         let name: String?
     }
 
-    @Test("A second serve on the same data folder is refused with a clear message; the first keeps serving, and the folder is free once it stops")
+    @Test(
+        "A second serve on the same data folder is refused with a clear message; the first keeps serving, and the folder is free once it stops"
+    )
     func secondServerIsRefused() throws {
         let world = try TestWorld()
         let alice = try world.device("alice")
@@ -61,7 +63,9 @@ struct StoreGuardTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: database)) == before, "nothing was written to the store")
     }
 
-    @Test("Admin commands refuse a folder with no store (nothing is made); admin init makes one, once; a foreign SQLite file is refused unchanged")
+    @Test(
+        "Admin commands refuse a folder with no store (nothing is made); admin init makes one, once; a foreign SQLite file is refused unchanged"
+    )
     func adminNeedsAStore() throws {
         let world = try TestWorld(startServer: false)
         let typo = world.root.appendingPathComponent("server-dta").path
@@ -83,7 +87,8 @@ struct StoreGuardTests {
         let foreign = world.root.appendingPathComponent("other").path
         try FileManager.default.createDirectory(atPath: foreign, withIntermediateDirectories: true)
         _ = try DeviceStoreTests.python(
-            "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1]); c.execute('CREATE TABLE t(x)'); c.commit()", [foreign + "/fieldsync.sqlite"])
+            "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1]); c.execute('CREATE TABLE t(x)'); c.commit()",
+            [foreign + "/fieldsync.sqlite"])
         let before = try Data(contentsOf: URL(fileURLWithPath: foreign + "/fieldsync.sqlite"))
         for arguments in [["init", "--json"], ["user", "list", "--json"]] {
             let out = try ProcessRunner.run(Binaries.server, ["admin", "--data", foreign] + arguments)
@@ -113,9 +118,13 @@ struct StoreGuardTests {
         let world = try TestWorld()
         try world.addUser("alice")
         let named = try world.admin(["device", "enrol", "--user", "alice", "--name", "asset-417", "--json"])
-        struct Ticket: Decodable { let code: String; let device: String }
+        struct Ticket: Decodable {
+            let code: String
+            let device: String
+        }
         let ticket = try JSONDecoder().decode(Ticket.self, from: Data(named.stdout.utf8))
-        let device = Device(store: world.root.appendingPathComponent("a.sqlite").path, keyDirectory: world.keyDirectory, youngPerson: world.youngPerson)
+        let device = Device(
+            store: world.root.appendingPathComponent("a.sqlite").path, keyDirectory: world.keyDirectory, youngPerson: world.youngPerson)
         // The CLI sends the machine's hostname as the device's name.
         #expect(try device.run(["enrol", "--server", world.server.url, "--code", ticket.code]).succeeded)
         _ = try world.device("alice")

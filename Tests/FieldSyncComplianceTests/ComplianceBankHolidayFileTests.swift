@@ -7,7 +7,8 @@ struct ComplianceBankHolidayFileTests {
     typealias F = ComplianceFixtures
 
     @Test func readsDatesAndNamesSkippingCommentsAndBlankLines() throws {
-        let text = "\u{FEFF}# England and Wales\r\n\r\n  2026-12-25 Christmas Day\r\n\t# indented comment\n2026-12-28\tBoxing Day (substitute day)  \n\n"
+        let text =
+            "\u{FEFF}# England and Wales\r\n\r\n  2026-12-25 Christmas Day\r\n\t# indented comment\n2026-12-28\tBoxing Day (substitute day)  \n\n"
         let calendar = try WorkingDayCalendar(bankHolidaysText: text)
         #expect(calendar.bankHolidays == [F.day("2026-12-25"), F.day("2026-12-28")])
         #expect(calendar.bankHolidayNames[F.day("2026-12-25")] == "Christmas Day")
@@ -33,14 +34,16 @@ struct ComplianceBankHolidayFileTests {
             message: "\"Christmas\" is not a real date written YYYY-MM-DD; each line must be a date, a space and the holiday's name."),
         BadFile(
             text: "2026-12-25Christmas", line: 1,
-            message: "\"2026-12-25Christmas\" is not a real date written YYYY-MM-DD; each line must be a date, a space and the holiday's name."),
+            message:
+                "\"2026-12-25Christmas\" is not a real date written YYYY-MM-DD; each line must be a date, a space and the holiday's name."),
         BadFile(text: "# header\n\n2026-12-25", line: 3, message: "2026-12-25 has no name; write the holiday's name after the date."),
         BadFile(
             text: "2026-12-25 Christmas Day\n\n2026-12-25 Christmas again", line: 3,
             message: "2026-12-25 is listed twice (first on line 1); remove one of them."),
         BadFile(text: "2026-12-26 Boxing Day", line: 1, message: "2026-12-26 is a Saturday; list the weekday substitute day instead."),
         BadFile(text: "2027-12-26 Boxing Day", line: 1, message: "2027-12-26 is a Sunday; list the weekday substitute day instead."),
-        BadFile(text: "\r\n2026-12-25 Christmas Day\r\n2026-02-30 Nope", line: 3,
+        BadFile(
+            text: "\r\n2026-12-25 Christmas Day\r\n2026-02-30 Nope", line: 3,
             message: "\"2026-02-30\" is not a real date written YYYY-MM-DD; each line must be a date, a space and the holiday's name."),
         BadFile(text: "", line: 1, message: "The file lists no bank holidays; write one `YYYY-MM-DD name` per line."),
         BadFile(text: "# only a comment\n\n", line: 1, message: "The file lists no bank holidays; write one `YYYY-MM-DD name` per line."),

@@ -81,7 +81,8 @@ struct ComplianceCalendarDayTests {
         var rng = ComplianceSeededGenerator(seed: 0xCA1E_0DA7)
         var gregorian = Calendar(identifier: .gregorian)
         gregorian.timeZone = try #require(TimeZone(secondsFromGMT: 0))
-        let first = F.day("1900-01-01").daysSinceEpoch, last = F.day("2100-12-31").daysSinceEpoch
+        let first = F.day("1900-01-01").daysSinceEpoch
+        let last = F.day("2100-12-31").daysSinceEpoch
         for _ in 0..<2_000 {
             let day = CalendarDay(daysSinceEpoch: Int.random(in: first...last, using: &rng))
             let midnight = Date(timeIntervalSince1970: TimeInterval(day.daysSinceEpoch * 86_400))

@@ -31,10 +31,18 @@ struct ComplianceCareLeaverVisitTests {
 
     @Test(arguments: [
         // CL-ACC7: within 7 days of accommodation first being provided.
-        Case(name: "CL-ACC7 8 days before due", accommodationStart: "2026-04-01", asOf: "2026-03-31", rule: "CL-ACC7", due: "2026-04-08", status: .ok),
-        Case(name: "CL-ACC7 on the start day", accommodationStart: "2026-04-01", asOf: "2026-04-01", rule: "CL-ACC7", due: "2026-04-08", status: .dueSoon),
-        Case(name: "CL-ACC7 on the due day", accommodationStart: "2026-04-01", asOf: "2026-04-08", rule: "CL-ACC7", due: "2026-04-08", status: .dueSoon),
-        Case(name: "CL-ACC7 the day after", accommodationStart: "2026-04-01", asOf: "2026-04-09", rule: "CL-ACC7", due: "2026-04-08", status: .overdue),
+        Case(
+            name: "CL-ACC7 8 days before due", accommodationStart: "2026-04-01", asOf: "2026-03-31", rule: "CL-ACC7", due: "2026-04-08",
+            status: .ok),
+        Case(
+            name: "CL-ACC7 on the start day", accommodationStart: "2026-04-01", asOf: "2026-04-01", rule: "CL-ACC7", due: "2026-04-08",
+            status: .dueSoon),
+        Case(
+            name: "CL-ACC7 on the due day", accommodationStart: "2026-04-01", asOf: "2026-04-08", rule: "CL-ACC7", due: "2026-04-08",
+            status: .dueSoon),
+        Case(
+            name: "CL-ACC7 the day after", accommodationStart: "2026-04-01", asOf: "2026-04-09", rule: "CL-ACC7", due: "2026-04-08",
+            status: .overdue),
         Case(
             name: "new accommodation resets the clock", accommodationStart: "2026-04-01", seenOn: ["2026-03-20"],
             asOf: "2026-04-09", rule: "CL-ACC7", due: "2026-04-08", status: .overdue),
@@ -43,7 +51,8 @@ struct ComplianceCareLeaverVisitTests {
             asOf: "2026-04-09", rule: "CL-8W", due: "2026-05-27", status: .ok),
         // Default: 56 days is always earlier than 2 calendar months (at least 59 days).
         Case(name: "CL-8W over a 31-day month", seenOn: ["2026-01-31"], asOf: "2026-03-20", rule: "CL-8W", due: "2026-03-28", status: .ok),
-        Case(name: "CL-8W 7 days before due", seenOn: ["2026-01-31"], asOf: "2026-03-21", rule: "CL-8W", due: "2026-03-28", status: .dueSoon),
+        Case(
+            name: "CL-8W 7 days before due", seenOn: ["2026-01-31"], asOf: "2026-03-21", rule: "CL-8W", due: "2026-03-28", status: .dueSoon),
         Case(name: "CL-8W on the due day", seenOn: ["2026-01-31"], asOf: "2026-03-28", rule: "CL-8W", due: "2026-03-28", status: .dueSoon),
         Case(name: "CL-8W the day after", seenOn: ["2026-01-31"], asOf: "2026-03-29", rule: "CL-8W", due: "2026-03-28", status: .overdue),
         Case(name: "CL-8W over February", seenOn: ["2026-12-31"], asOf: "2027-01-10", rule: "CL-8W", due: "2027-02-25", status: .ok),

@@ -32,10 +32,18 @@ struct ComplianceChildInCareVisitTests {
 
     @Test(arguments: [
         // V-START: within a week of the placement start; the due day is DUE_SOON, the day after OVERDUE.
-        Case(name: "V-START 8 days before due", placementStart: "2026-03-02", asOf: "2026-03-01", rule: "V-START", due: "2026-03-09", status: .ok),
-        Case(name: "V-START 7 days before due", placementStart: "2026-03-02", asOf: "2026-03-02", rule: "V-START", due: "2026-03-09", status: .dueSoon),
-        Case(name: "V-START on the due day", placementStart: "2026-03-02", asOf: "2026-03-09", rule: "V-START", due: "2026-03-09", status: .dueSoon),
-        Case(name: "V-START the day after", placementStart: "2026-03-02", asOf: "2026-03-10", rule: "V-START", due: "2026-03-09", status: .overdue),
+        Case(
+            name: "V-START 8 days before due", placementStart: "2026-03-02", asOf: "2026-03-01", rule: "V-START", due: "2026-03-09",
+            status: .ok),
+        Case(
+            name: "V-START 7 days before due", placementStart: "2026-03-02", asOf: "2026-03-02", rule: "V-START", due: "2026-03-09",
+            status: .dueSoon),
+        Case(
+            name: "V-START on the due day", placementStart: "2026-03-02", asOf: "2026-03-09", rule: "V-START", due: "2026-03-09",
+            status: .dueSoon),
+        Case(
+            name: "V-START the day after", placementStart: "2026-03-02", asOf: "2026-03-10", rule: "V-START", due: "2026-03-09",
+            status: .overdue),
         Case(
             name: "a new placement resets the clock", placementStart: "2026-03-02", seenOn: ["2026-02-20"],
             asOf: "2026-03-05", rule: "V-START", due: "2026-03-09", status: .dueSoon),
@@ -43,10 +51,18 @@ struct ComplianceChildInCareVisitTests {
             name: "a visit on the placement's first day counts", placementStart: "2026-03-02", seenOn: ["2026-02-20", "2026-03-02"],
             asOf: "2026-03-05", rule: "V-Y1", due: "2026-04-13", status: .ok),
         // V-Y1: 6 weeks in the first year. Last visit 2 February: due 16 March.
-        Case(name: "V-Y1 8 days before due", placementStart: "2026-01-05", seenOn: ["2026-01-09", "2026-02-02"], asOf: "2026-03-08", rule: "V-Y1", due: "2026-03-16", status: .ok),
-        Case(name: "V-Y1 7 days before due", placementStart: "2026-01-05", seenOn: ["2026-01-09", "2026-02-02"], asOf: "2026-03-09", rule: "V-Y1", due: "2026-03-16", status: .dueSoon),
-        Case(name: "V-Y1 on the due day", placementStart: "2026-01-05", seenOn: ["2026-02-02"], asOf: "2026-03-16", rule: "V-Y1", due: "2026-03-16", status: .dueSoon),
-        Case(name: "V-Y1 the day after", placementStart: "2026-01-05", seenOn: ["2026-02-02"], asOf: "2026-03-17", rule: "V-Y1", due: "2026-03-16", status: .overdue),
+        Case(
+            name: "V-Y1 8 days before due", placementStart: "2026-01-05", seenOn: ["2026-01-09", "2026-02-02"], asOf: "2026-03-08",
+            rule: "V-Y1", due: "2026-03-16", status: .ok),
+        Case(
+            name: "V-Y1 7 days before due", placementStart: "2026-01-05", seenOn: ["2026-01-09", "2026-02-02"], asOf: "2026-03-09",
+            rule: "V-Y1", due: "2026-03-16", status: .dueSoon),
+        Case(
+            name: "V-Y1 on the due day", placementStart: "2026-01-05", seenOn: ["2026-02-02"], asOf: "2026-03-16", rule: "V-Y1",
+            due: "2026-03-16", status: .dueSoon),
+        Case(
+            name: "V-Y1 the day after", placementStart: "2026-01-05", seenOn: ["2026-02-02"], asOf: "2026-03-17", rule: "V-Y1",
+            due: "2026-03-16", status: .overdue),
         Case(
             name: "a visit after the as-of day is not counted yet", placementStart: "2026-01-05", seenOn: ["2026-02-02", "2026-03-20"],
             asOf: "2026-03-17", rule: "V-Y1", due: "2026-03-16", status: .overdue),
@@ -136,11 +152,26 @@ struct ComplianceChildInCareVisitTests {
     }
 
     @Test(arguments: [
-        ("2026-03-10", "The placement started on 2026-03-02 and the child has not been seen face to face in it, so a visit is needed within a week (reg 28(2)(a)); the next visit was due by 2026-03-09 and is 1 day overdue."),
-        ("2026-03-13", "The placement started on 2026-03-02 and the child has not been seen face to face in it, so a visit is needed within a week (reg 28(2)(a)); the next visit was due by 2026-03-09 and is 4 days overdue."),
-        ("2026-03-09", "The placement started on 2026-03-02 and the child has not been seen face to face in it, so a visit is needed within a week (reg 28(2)(a)); the next visit is due today (2026-03-09)."),
-        ("2026-03-08", "The placement started on 2026-03-02 and the child has not been seen face to face in it, so a visit is needed within a week (reg 28(2)(a)); the next visit is due by 2026-03-09, in 1 day."),
-        ("2026-03-01", "The placement started on 2026-03-02 and the child has not been seen face to face in it, so a visit is needed within a week (reg 28(2)(a)); the next visit is due by 2026-03-09."),
+        (
+            "2026-03-10",
+            "The placement started on 2026-03-02 and the child has not been seen face to face in it, so a visit is needed within a week (reg 28(2)(a)); the next visit was due by 2026-03-09 and is 1 day overdue."
+        ),
+        (
+            "2026-03-13",
+            "The placement started on 2026-03-02 and the child has not been seen face to face in it, so a visit is needed within a week (reg 28(2)(a)); the next visit was due by 2026-03-09 and is 4 days overdue."
+        ),
+        (
+            "2026-03-09",
+            "The placement started on 2026-03-02 and the child has not been seen face to face in it, so a visit is needed within a week (reg 28(2)(a)); the next visit is due today (2026-03-09)."
+        ),
+        (
+            "2026-03-08",
+            "The placement started on 2026-03-02 and the child has not been seen face to face in it, so a visit is needed within a week (reg 28(2)(a)); the next visit is due by 2026-03-09, in 1 day."
+        ),
+        (
+            "2026-03-01",
+            "The placement started on 2026-03-02 and the child has not been seen face to face in it, so a visit is needed within a week (reg 28(2)(a)); the next visit is due by 2026-03-09."
+        ),
     ])
     func explanationSaysWhatToDo(_ asOf: String, _ sentence: String) {
         let result = ComplianceRules.visits(for: F.childInCare(placementStart: "2026-03-02"), visits: [], asOf: F.day(asOf))

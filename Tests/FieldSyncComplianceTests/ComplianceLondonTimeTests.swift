@@ -82,7 +82,8 @@ struct ComplianceLondonTimeTests {
                 seconds = TimeInterval(Int.random(in: 946_684_800...2_114_380_800, using: &rng))
             } else {
                 let year = Int.random(in: 2000...2037, using: &rng)
-                let changeOver = Bool.random(using: &rng)
+                let changeOver =
+                    Bool.random(using: &rng)
                     ? LondonTime.summerTimeStart(year: year) : LondonTime.summerTimeEnd(year: year)
                 // Shift to 23:xx UTC on either side of the change, where the offset decides the day.
                 seconds = changeOver.timeIntervalSince1970 + TimeInterval(Int.random(in: -93_600...86_400, using: &rng))

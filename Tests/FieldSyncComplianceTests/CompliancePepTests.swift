@@ -40,13 +40,24 @@ struct CompliancePepTests {
 
     @Test(arguments: [
         // P-INIT: 20 working days after entering care; over Christmas 2026 that is 14 January.
-        Case(name: "P-INIT 8 days before due", enteredCare: "2026-12-14", asOf: "2027-01-06", rule: "P-INIT", due: "2027-01-14", status: .ok),
-        Case(name: "P-INIT 7 days before due", enteredCare: "2026-12-14", asOf: "2027-01-07", rule: "P-INIT", due: "2027-01-14", status: .dueSoon),
-        Case(name: "P-INIT on the due day", enteredCare: "2026-12-14", asOf: "2027-01-14", rule: "P-INIT", due: "2027-01-14", status: .dueSoon),
-        Case(name: "P-INIT the day after", enteredCare: "2026-12-14", asOf: "2027-01-15", rule: "P-INIT", due: "2027-01-14", status: .overdue),
+        Case(
+            name: "P-INIT 8 days before due", enteredCare: "2026-12-14", asOf: "2027-01-06", rule: "P-INIT", due: "2027-01-14", status: .ok),
+        Case(
+            name: "P-INIT 7 days before due", enteredCare: "2026-12-14", asOf: "2027-01-07", rule: "P-INIT", due: "2027-01-14",
+            status: .dueSoon),
+        Case(
+            name: "P-INIT on the due day", enteredCare: "2026-12-14", asOf: "2027-01-14", rule: "P-INIT", due: "2027-01-14",
+            status: .dueSoon),
+        Case(
+            name: "P-INIT the day after", enteredCare: "2026-12-14", asOf: "2027-01-15", rule: "P-INIT", due: "2027-01-14", status: .overdue
+        ),
         // Over Easter 2027: 15 March + 20 working days is 14 April.
-        Case(name: "P-INIT over Easter, due day", enteredCare: "2027-03-15", asOf: "2027-04-14", rule: "P-INIT", due: "2027-04-14", status: .dueSoon),
-        Case(name: "P-INIT over Easter, day after", enteredCare: "2027-03-15", asOf: "2027-04-15", rule: "P-INIT", due: "2027-04-14", status: .overdue),
+        Case(
+            name: "P-INIT over Easter, due day", enteredCare: "2027-03-15", asOf: "2027-04-14", rule: "P-INIT", due: "2027-04-14",
+            status: .dueSoon),
+        Case(
+            name: "P-INIT over Easter, day after", enteredCare: "2027-03-15", asOf: "2027-04-15", rule: "P-INIT", due: "2027-04-14",
+            status: .overdue),
         Case(
             name: "an initial PEP not yet submitted keeps P-INIT", enteredCare: "2026-12-14",
             peps: [F.pep("2026/27", "AUTUMN", "INITIAL", "READY_TO_SUBMIT")], asOf: "2027-01-15", rule: "P-INIT",
@@ -70,7 +81,10 @@ struct CompliancePepTests {
             asOf: "2027-02-13", rule: "P-TERM", due: "2027-02-12", status: .overdue),
         Case(
             name: "a PEP in progress is reported but is not enough", enteredCare: "2026-09-07",
-            peps: [submittedInitial, F.pep("2026/27", "SPRING", "TERMLY_REVIEW", "DRAFTING"), F.pep("2026/27", "SPRING", "TERMLY_REVIEW", "MEETING_HELD")],
+            peps: [
+                submittedInitial, F.pep("2026/27", "SPRING", "TERMLY_REVIEW", "DRAFTING"),
+                F.pep("2026/27", "SPRING", "TERMLY_REVIEW", "MEETING_HELD"),
+            ],
             asOf: "2027-02-13", rule: "P-TERM", due: "2027-02-12", status: .overdue, currentTermState: "MEETING_HELD"),
         Case(
             name: "returned for amendment ranks above ready to submit, and does not count",

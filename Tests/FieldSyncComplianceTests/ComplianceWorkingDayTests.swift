@@ -39,7 +39,8 @@ struct ComplianceWorkingDayTests {
     /// lie after the start, up to and including it (counted here day by day, independently).
     @Test func addingWorkingDaysLandsOnAWorkingDayAndCountsExactlyN() {
         var rng = ComplianceSeededGenerator(seed: 20_260_101)
-        let first = F.day("2024-01-01").daysSinceEpoch, last = F.day("2028-10-31").daysSinceEpoch
+        let first = F.day("2024-01-01").daysSinceEpoch
+        let last = F.day("2028-10-31").daysSinceEpoch
         for _ in 0..<3_000 {
             let start = CalendarDay(daysSinceEpoch: Int.random(in: first...last, using: &rng))
             let count = Int.random(in: 1...45, using: &rng)
@@ -90,17 +91,30 @@ struct ComplianceWorkingDayTests {
         #expect(calendar.bankHolidays.filter { $0.year == year } == expected)
     }
 
-    @Test(arguments: [(2024, "2024-03-31"), (2025, "2025-04-20"), (2026, "2026-04-05"), (2027, "2027-03-28"), (2028, "2028-04-16"), (2019, "2019-04-21"), (2038, "2038-04-25")])
+    @Test(arguments: [
+        (2024, "2024-03-31"), (2025, "2025-04-20"), (2026, "2026-04-05"), (2027, "2027-03-28"), (2028, "2028-04-16"), (2019, "2019-04-21"),
+        (2038, "2038-04-25"),
+    ])
     func easterComputation(_ year: Int, _ expected: String) {
         #expect(Self.easterSunday(year) == F.day(expected))
     }
 
     /// Easter Sunday in the Gregorian calendar (the anonymous "Meeus/Jones/Butcher" algorithm).
     static func easterSunday(_ year: Int) -> CalendarDay {
-        let a = year % 19, b = year / 100, c = year % 100, d = b / 4, e = b % 4
-        let f = (b + 8) / 25, g = (b - f + 1) / 3, h = (19 * a + b - d - g + 15) % 30
-        let i = c / 4, k = c % 4, l = (32 + 2 * e + 2 * i - h - k) % 7, m = (a + 11 * h + 22 * l) / 451
-        let month = (h + l - 7 * m + 114) / 31, day = (h + l - 7 * m + 114) % 31 + 1
+        let a = year % 19
+        let b = year / 100
+        let c = year % 100
+        let d = b / 4
+        let e = b % 4
+        let f = (b + 8) / 25
+        let g = (b - f + 1) / 3
+        let h = (19 * a + b - d - g + 15) % 30
+        let i = c / 4
+        let k = c % 4
+        let l = (32 + 2 * e + 2 * i - h - k) % 7
+        let m = (a + 11 * h + 22 * l) / 451
+        let month = (h + l - 7 * m + 114) / 31
+        let day = (h + l - 7 * m + 114) % 31 + 1
         return CalendarDay(year: year, month: month, day: day)!
     }
 

@@ -86,7 +86,8 @@ private let idA = "E621E1F8-C36C-495A-93FC-0C247A3E6E5F"
 private let idB = "1B4E28BA-2FA1-11D2-883F-0016D3CCA427"
 private let idC = "0F8FAD5B-D9CB-469F-A165-70867728950E"
 private let fieldsMark = "{\"notes\":\"x\"}"
-private let operationMark = "{\"op\":\"create\",\"record\":\"\(idB)\",\"kind\":\"visit\",\"youngPerson\":\"\(idC)\",\"fields\":\(fieldsMark)}"
+private let operationMark =
+    "{\"op\":\"create\",\"record\":\"\(idB)\",\"kind\":\"visit\",\"youngPerson\":\"\(idC)\",\"fields\":\(fieldsMark)}"
 /// One create; the cases below replace parts of it.
 private let validBody =
     "{\"id\":\"\(idA)\",\"deviceSequence\":1,\"madeAt\":\"2026-11-22T09:30:00.000Z\",\"operations\":[\(operationMark)]}"
@@ -128,10 +129,16 @@ struct Refusal: Sendable, CustomTestStringConvertible {
 
     static let all: [Refusal] = [
         // Members synthesized Codable ignores, or reads the first of.
-        Refusal("unknown change set member", body(replacing: "\"deviceSequence\"", with: "\"extra\":1,\"deviceSequence\""), jsonDecoder: .succeeds),
+        Refusal(
+            "unknown change set member", body(replacing: "\"deviceSequence\"", with: "\"extra\":1,\"deviceSequence\""),
+            jsonDecoder: .succeeds),
         Refusal("unknown operation member", body(fields: "{},\"note\":\"x\""), jsonDecoder: .succeeds),
-        Refusal("member name differing only in case", body(replacing: "\"madeAt\"", with: "\"madeat\":\"x\",\"madeAt\""), jsonDecoder: .succeeds),
-        Refusal("duplicate change set member", body(replacing: "\"deviceSequence\":1", with: "\"deviceSequence\":1,\"deviceSequence\":2"), jsonDecoder: .succeeds),
+        Refusal(
+            "member name differing only in case", body(replacing: "\"madeAt\"", with: "\"madeat\":\"x\",\"madeAt\""), jsonDecoder: .succeeds
+        ),
+        Refusal(
+            "duplicate change set member", body(replacing: "\"deviceSequence\":1", with: "\"deviceSequence\":1,\"deviceSequence\":2"),
+            jsonDecoder: .succeeds),
         Refusal("duplicate operation member", body(fields: "{},\"state\":\"a\",\"state\":\"b\""), jsonDecoder: .succeeds),
         Refusal("duplicate optional member given null first", body(fields: "{},\"state\":null,\"state\":\"b\""), jsonDecoder: .succeeds),
         Refusal("duplicate fields key", body(fields: "{\"a\":1,\"a\":2}"), jsonDecoder: .succeeds),
@@ -149,7 +156,8 @@ struct Refusal: Sendable, CustomTestStringConvertible {
         Refusal("missing op", body(operation: "{\"record\":\"\(idB)\"}"), jsonDecoder: .fails),
         Refusal("missing record", body(operation: "{\"op\":\"delete\"}"), jsonDecoder: .fails),
         // Wrong JSON types.
-        Refusal("deviceSequence as a string", body(replacing: "\"deviceSequence\":1", with: "\"deviceSequence\":\"1\""), jsonDecoder: .fails),
+        Refusal(
+            "deviceSequence as a string", body(replacing: "\"deviceSequence\":1", with: "\"deviceSequence\":\"1\""), jsonDecoder: .fails),
         Refusal("madeAt as a number", body(replacing: "\"2026-11-22T09:30:00.000Z\"", with: "5"), jsonDecoder: .fails),
         Refusal("operations as an object", body(replacing: "[\(operationMark)]", with: "{}"), jsonDecoder: .fails),
         Refusal("operation as an array", body(operation: "[]"), jsonDecoder: .fails),
@@ -160,7 +168,9 @@ struct Refusal: Sendable, CustomTestStringConvertible {
         Refusal("a top-level array", "[\(validBody)]", jsonDecoder: .fails),
         Refusal("a top-level string", "\"x\"", jsonDecoder: .fails),
         // Numbers.
-        Refusal("deviceSequence with a fraction", body(replacing: "\"deviceSequence\":1", with: "\"deviceSequence\":1.0"), jsonDecoder: .succeeds),
+        Refusal(
+            "deviceSequence with a fraction", body(replacing: "\"deviceSequence\":1", with: "\"deviceSequence\":1.0"),
+            jsonDecoder: .succeeds),
         Refusal("base with an exponent", body(operation: "{\(plainOperation),\"base\":2E0}"), jsonDecoder: .succeeds),
         Refusal("a field with a fraction (JSONValue.number)", body(fields: "{\"a\":1.5}"), jsonDecoder: .succeeds),
         Refusal("a field with an exponent", body(fields: "{\"a\":1e2}"), jsonDecoder: .succeeds),
@@ -168,8 +178,12 @@ struct Refusal: Sendable, CustomTestStringConvertible {
         Refusal("a field above Int64.max (JSONValue.number)", body(fields: "{\"a\":9223372036854775808}"), jsonDecoder: .succeeds),
         Refusal("a field below Int64.min", body(fields: "{\"a\":-9223372036854775809}"), jsonDecoder: .succeeds),
         Refusal("a field of 30 digits", body(fields: "{\"a\":123456789012345678901234567890}"), jsonDecoder: .succeeds),
-        Refusal("deviceSequence above Int64.max", body(replacing: "\"deviceSequence\":1", with: "\"deviceSequence\":9223372036854775808"), jsonDecoder: .fails),
-        Refusal("deviceSequence with a leading zero", body(replacing: "\"deviceSequence\":1", with: "\"deviceSequence\":01"), jsonDecoder: .fails),
+        Refusal(
+            "deviceSequence above Int64.max", body(replacing: "\"deviceSequence\":1", with: "\"deviceSequence\":9223372036854775808"),
+            jsonDecoder: .fails),
+        Refusal(
+            "deviceSequence with a leading zero", body(replacing: "\"deviceSequence\":1", with: "\"deviceSequence\":01"),
+            jsonDecoder: .fails),
         Refusal("a field with leading zeros", body(fields: "{\"a\":007}"), jsonDecoder: .fails),
         Refusal("a negative field with a leading zero", body(fields: "{\"a\":-01}"), jsonDecoder: .fails),
         Refusal("a field with a plus sign", body(fields: "{\"a\":+1}"), jsonDecoder: .fails),
@@ -264,19 +278,41 @@ struct Acceptance: Sendable, CustomTestStringConvertible {
 
     static let all: [Acceptance] = [
         Acceptance("the plain body", validBody) { $0.fields == ["notes": "x"] && $0.kind == .visit },
-        Acceptance("lower- and mixed-case UUIDs", body(replacing: idB, with: idB.lowercased()).replacingOccurrences(of: "E621E1F8", with: "e621E1f8")) {
+        Acceptance(
+            "lower- and mixed-case UUIDs",
+            body(replacing: idB, with: idB.lowercased()).replacingOccurrences(of: "E621E1F8", with: "e621E1f8")
+        ) {
             $0.record == UUID(uuidString: idB)
         },
-        Acceptance("optional members given null are nil", body(operation: "{\(Refusal.plainOperation),\"kind\":null,\"youngPerson\":null,\"state\":null,\"base\":null,\"fields\":null,\"baseFields\":null,\"to\":null,\"reason\":null,\"conflict\":null,\"choice\":null,\"value\":null}")) {
+        Acceptance(
+            "optional members given null are nil",
+            body(
+                operation:
+                    "{\(Refusal.plainOperation),\"kind\":null,\"youngPerson\":null,\"state\":null,\"base\":null,\"fields\":null,\"baseFields\":null,\"to\":null,\"reason\":null,\"conflict\":null,\"choice\":null,\"value\":null}"
+            )
+        ) {
             $0 == ChangeOperation(op: .create, record: UUID(uuidString: idB)!)
         },
-        Acceptance("value null is nil, as decodeIfPresent makes it", body(operation: "{\"op\":\"resolve\",\"record\":\"\(idB)\",\"base\":3,\"conflict\":\"\(idC)\",\"choice\":\"value\",\"value\":null}")) {
+        Acceptance(
+            "value null is nil, as decodeIfPresent makes it",
+            body(
+                operation:
+                    "{\"op\":\"resolve\",\"record\":\"\(idB)\",\"base\":3,\"conflict\":\"\(idC)\",\"choice\":\"value\",\"value\":null}")
+        ) {
             $0.value == nil && $0.choice == .value && $0.base == 3
         },
-        Acceptance("a value of every JSON type", body(operation: "{\"op\":\"resolve\",\"record\":\"\(idB)\",\"choice\":\"held\",\"value\":[null,true,false,0,-7,\"s\",[],{},{\"k\":[1]}]}")) {
+        Acceptance(
+            "a value of every JSON type",
+            body(
+                operation:
+                    "{\"op\":\"resolve\",\"record\":\"\(idB)\",\"choice\":\"held\",\"value\":[null,true,false,0,-7,\"s\",[],{},{\"k\":[1]}]}"
+            )
+        ) {
             $0.value == ([nil, true, false, 0, -7, "s", [], [:], ["k": [1]]] as JSONValue)
         },
-        Acceptance("null inside fields is JSONValue.null", body(fields: "{\"a\":null,\"b\":[null]}")) { $0.fields == ["a": .null, "b": [nil]] },
+        Acceptance("null inside fields is JSONValue.null", body(fields: "{\"a\":null,\"b\":[null]}")) {
+            $0.fields == ["a": .null, "b": [nil]]
+        },
         Acceptance("empty fields and strings", body(fields: "{\"\":\"\"}")) { $0.fields == ["": ""] },
         Acceptance("Int64 extremes and minus zero", body(fields: "{\"max\":9223372036854775807,\"min\":-9223372036854775808,\"z\":-0}")) {
             $0.fields == ["max": .integer(.max), "min": .integer(.min), "z": 0]
@@ -288,15 +324,25 @@ struct Acceptance: Sendable, CustomTestStringConvertible {
             $0.fields?["a"] == .string("caf\u{E9} \u{2019} \u{4E2D} \u{1F469}\u{200D}\u{1F467} \u{7F}")
         },
         Acceptance("nesting 64 deep", body(fields: "{\"a\":\(nested(60))}")) { $0.fields?["a"]?.arrayValue != nil },
-        Acceptance("whitespace everywhere", " \r\n\t{ \"operations\" :\n[\t{\r\"fields\"\t: { \"a\" :\n[ 1 ,\t2 ] , \"b\"\r: { } } , \"op\":\"create\"\n,\"record\" : \"\(idB)\" } ] ,\r\n\"madeAt\" : \"\" , \"deviceSequence\"\t:\t-5 ,\"id\":\"\(idA)\"\n}\n ") {
+        Acceptance(
+            "whitespace everywhere",
+            " \r\n\t{ \"operations\" :\n[\t{\r\"fields\"\t: { \"a\" :\n[ 1 ,\t2 ] , \"b\"\r: { } } , \"op\":\"create\"\n,\"record\" : \"\(idB)\" } ] ,\r\n\"madeAt\" : \"\" , \"deviceSequence\"\t:\t-5 ,\"id\":\"\(idA)\"\n}\n "
+        ) {
             $0.fields == ["a": [1, 2], "b": [:]]
         },
         Acceptance("no operations", body(replacing: "[\(operationMark)]", with: "[ ]")) { _ in false },
-        Acceptance("every operation member", body(operation: "{\"value\":\"v\",\"choice\":\"current\",\"conflict\":\"\(idA)\",\"reason\":\"r\",\"to\":\"t\",\"baseFields\":{\"a\":1},\"fields\":{\"a\":2},\"base\":9,\"state\":\"s\",\"youngPerson\":\"\(idC)\",\"kind\":\"pep\",\"record\":\"\(idB)\",\"op\":\"update\"}")) {
-            $0 == ChangeOperation(
-                op: .update, record: UUID(uuidString: idB)!, kind: .pep, youngPerson: UUID(uuidString: idC)!, state: "s", base: 9,
-                fields: ["a": 2], baseFields: ["a": 1], to: "t", reason: "r", conflict: UUID(uuidString: idA)!, choice: .current,
-                value: "v")
+        Acceptance(
+            "every operation member",
+            body(
+                operation:
+                    "{\"value\":\"v\",\"choice\":\"current\",\"conflict\":\"\(idA)\",\"reason\":\"r\",\"to\":\"t\",\"baseFields\":{\"a\":1},\"fields\":{\"a\":2},\"base\":9,\"state\":\"s\",\"youngPerson\":\"\(idC)\",\"kind\":\"pep\",\"record\":\"\(idB)\",\"op\":\"update\"}"
+            )
+        ) {
+            $0
+                == ChangeOperation(
+                    op: .update, record: UUID(uuidString: idB)!, kind: .pep, youngPerson: UUID(uuidString: idC)!, state: "s", base: 9,
+                    fields: ["a": 2], baseFields: ["a": 1], to: "t", reason: "r", conflict: UUID(uuidString: idA)!, choice: .current,
+                    value: "v")
         },
     ]
 }
@@ -335,7 +381,8 @@ struct FastDecoderSample: Sendable, CustomTestStringConvertible {
 
     static func uuid(_ rng: inout some RandomNumberGenerator) -> UUID {
         var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        let high = rng.next() as UInt64, low = rng.next() as UInt64
+        let high = rng.next() as UInt64
+        let low = rng.next() as UInt64
         withUnsafeMutableBytes(of: &bytes) { raw in
             raw.storeBytes(of: high, toByteOffset: 0, as: UInt64.self)
             raw.storeBytes(of: low, toByteOffset: 8, as: UInt64.self)
@@ -410,7 +457,8 @@ struct FastDecoderSample: Sendable, CustomTestStringConvertible {
     static func checkMutants<T: Equatable>(
         of bodies: [[UInt8]], _ rng: inout some RandomNumberGenerator, fast: (Data) -> T?, reference: (Data) -> T?
     ) -> (accepted: Int, refusedButValid: Int) {
-        var accepted = 0, refusedButValid = 0
+        var accepted = 0
+        var refusedButValid = 0
         for n in 0..<2_000 {
             var bytes = bodies[n % bodies.count]
             for _ in 0..<Int.random(in: 1...2, using: &rng) { mutate(&bytes, &rng) }
@@ -470,10 +518,11 @@ struct Relayout {
         members.append(("conflict", o.conflict.map { uuid($0) }))
         members.append(("choice", o.choice.map { "\"\($0.rawValue)\"" }))
         members.append(("value", o.value.map { value($0) }))
-        return object(members.compactMap { name, text in
-            if let text { return (name, text) }
-            return Bool.random(using: &rng) ? (name, "null") : nil
-        })
+        return object(
+            members.compactMap { name, text in
+                if let text { return (name, text) }
+                return Bool.random(using: &rng) ? (name, "null") : nil
+            })
     }
 
     mutating func space() -> String {

@@ -11,28 +11,34 @@ struct DateAndInstantTextTests {
         (try? FieldValidation.check([field: .string(text)], of: kind, context: "test")) != nil
     }
 
-    @Test("Dates that are not exactly YYYY-MM-DD in ASCII digits are refused", arguments: [
-        "+202-01-01", "-202-01-01", "2026-+1-01", "2026-01-+1", " 026-01-01", "2026-1-01", "2026-02-30", "2027-02-29",
-        "0000-01-01", "2026-13-01", "2026-00-10", "٢٠٢٦-٠١-٠١",
-    ])
+    @Test(
+        "Dates that are not exactly YYYY-MM-DD in ASCII digits are refused",
+        arguments: [
+            "+202-01-01", "-202-01-01", "2026-+1-01", "2026-01-+1", " 026-01-01", "2026-1-01", "2026-02-30", "2027-02-29",
+            "0000-01-01", "2026-13-01", "2026-00-10", "٢٠٢٦-٠١-٠١",
+        ])
     func refusedDates(text: String) {
         #expect(!accepts("nextPepDate", text, kind: .pep))
         #expect(CalendarDay(text) == nil)
     }
 
-    @Test("Real dates are accepted by validation and read by the rules alike", arguments: [
-        "2026-01-01", "2024-02-29", "2026-12-31", "0001-01-01", "9999-12-31",
-    ])
+    @Test(
+        "Real dates are accepted by validation and read by the rules alike",
+        arguments: [
+            "2026-01-01", "2024-02-29", "2026-12-31", "0001-01-01", "9999-12-31",
+        ])
     func acceptedDates(text: String) {
         #expect(accepts("nextPepDate", text, kind: .pep))
         #expect(CalendarDay(text)?.description == text)
     }
 
-    @Test("Instants: the forms the wire takes, and the ones it refuses", arguments: [
-        ("2026-11-22T09:30:00.000Z", true), ("2026-11-22T09:30:00Z", true), ("2026-11-22T09:30:00+01:00", true),
-        ("2026-11-22T09:30:00.5-0500", true), ("+202-01-01T00:00:00Z", false), ("2026-11-22T09:30:00", false),
-        ("2026-11-22T24:00:00Z", false), ("2026-02-30T10:00:00Z", false), ("2026-11-22 09:30:00Z", false),
-    ])
+    @Test(
+        "Instants: the forms the wire takes, and the ones it refuses",
+        arguments: [
+            ("2026-11-22T09:30:00.000Z", true), ("2026-11-22T09:30:00Z", true), ("2026-11-22T09:30:00+01:00", true),
+            ("2026-11-22T09:30:00.5-0500", true), ("+202-01-01T00:00:00Z", false), ("2026-11-22T09:30:00", false),
+            ("2026-11-22T24:00:00Z", false), ("2026-02-30T10:00:00Z", false), ("2026-11-22 09:30:00Z", false),
+        ])
     func instants(text: String, valid: Bool) {
         #expect(accepts("actualStart", text) == valid)
         #expect((WireTime.parse(text) != nil) == valid)
@@ -51,7 +57,9 @@ struct DateAndInstantTextTests {
             let instant = Date(timeIntervalSince1970: Double(millis) / 1000)
             let text = WireTime.format(instant)
             let back = WireTime.parse(text)
-            #expect(back.map { abs($0.timeIntervalSince(instant)) < 0.001 } == true, "\(text) \(instant.timeIntervalSince1970) \(back?.timeIntervalSince1970 ?? -1)")
+            #expect(
+                back.map { abs($0.timeIntervalSince(instant)) < 0.001 } == true,
+                "\(text) \(instant.timeIntervalSince1970) \(back?.timeIntervalSince1970 ?? -1)")
         }
     }
 }

@@ -5,7 +5,8 @@ import Testing
 
 @Suite("DirectJSON writes what JSONEncoder writes")
 struct DirectJSONTests {
-    static let author = Authorship(user: "sam", device: UUID(), changeSet: UUID(), madeAt: "2026-11-22T10:00:00.000Z", receivedAt: "2026-11-22T10:00:01.000Z")
+    static let author = Authorship(
+        user: "sam", device: UUID(), changeSet: UUID(), madeAt: "2026-11-22T10:00:00.000Z", receivedAt: "2026-11-22T10:00:01.000Z")
 
     static func record(fields: [String: JSONValue], conflicts: [Conflict] = []) -> RecordSnapshot {
         RecordSnapshot(
@@ -46,7 +47,8 @@ struct DirectJSONTests {
     func historyChanges() throws {
         let cases = [
             HistoryChanges(fields: Self.tricky, state: "DRAFT"),
-            HistoryChanges(reason: "Add the \"carer's\" views.", deleted: true, conflictsOpened: [UUID(), UUID()], conflictResolved: UUID()),
+            HistoryChanges(
+                reason: "Add the \"carer's\" views.", deleted: true, conflictsOpened: [UUID(), UUID()], conflictResolved: UUID()),
             HistoryChanges(),
         ]
         for changes in cases {
@@ -77,7 +79,9 @@ struct DirectJSONTests {
             case 3: return .string(randomString())
             case 4: return .array((0..<Int(next() % 4)).map { _ in randomValue(depth + 1) })
             default:
-                return .object(Dictionary((0..<Int(next() % 4)).map { _ in (randomString(), randomValue(depth + 1)) }, uniquingKeysWith: { a, _ in a }))
+                return .object(
+                    Dictionary((0..<Int(next() % 4)).map { _ in (randomString(), randomValue(depth + 1)) }, uniquingKeysWith: { a, _ in a })
+                )
             }
         }
         let value = randomValue(0)
@@ -90,8 +94,10 @@ struct DirectJSONTests {
     func resultBytes() throws {
         let verdicts = [
             OperationVerdict(index: 0, record: UUID(), outcome: .applied, version: 12),
-            OperationVerdict(index: 1, record: UUID(), outcome: .conflict, version: 13, message: "Held: \"x\"\n", conflicts: [UUID(), UUID()]),
-            OperationVerdict(index: 2, record: UUID(), outcome: .rejected, code: "not_editable", message: "Authorised visits take addenda only."),
+            OperationVerdict(
+                index: 1, record: UUID(), outcome: .conflict, version: 13, message: "Held: \"x\"\n", conflicts: [UUID(), UUID()]),
+            OperationVerdict(
+                index: 2, record: UUID(), outcome: .rejected, code: "not_editable", message: "Authorised visits take addenda only."),
         ]
         for (replayed, verdicts) in [(false, verdicts), (true, []), (false, Array(verdicts.prefix(1)))] {
             let result = ChangeSetResult(
@@ -104,7 +110,8 @@ struct DirectJSONTests {
 
     @Test("A create's fields written once beforehand give the same document and history bytes")
     func preEncodedFields() throws {
-        let op = ChangeOperation.create(UUID(), kind: .visit, youngPerson: UUID(), fields: Self.tricky.merging(["cleared": .null]) { a, _ in a })
+        let op = ChangeOperation.create(
+            UUID(), kind: .visit, youngPerson: UUID(), fields: Self.tricky.merging(["cleared": .null]) { a, _ in a })
         let fieldsJSON = DirectJSON.fieldsObject(op.createdFields)
         let record = Self.record(fields: op.createdFields)
         #expect(try DirectJSON.encode(record, fieldsJSON: fieldsJSON) == (try DirectJSON.encode(record)))

@@ -22,8 +22,12 @@ struct ListMergeTests {
 
     @Test func anItemRemovedOnOneSideAndUntouchedOnTheOtherIsRemoved() {
         let base = F.list(one, two)
-        #expect(merge(base: base, mine: F.list(two), current: F.list(one, two, F.item(F.id3))) == .set(F.list(two, F.item(F.id3)), merged: true))
-        #expect(merge(base: base, mine: F.list(one, two, F.item(F.id3)), current: F.list(two)) == .set(F.list(two, F.item(F.id3)), merged: true))
+        #expect(
+            merge(base: base, mine: F.list(two), current: F.list(one, two, F.item(F.id3))) == .set(F.list(two, F.item(F.id3)), merged: true)
+        )
+        #expect(
+            merge(base: base, mine: F.list(one, two, F.item(F.id3)), current: F.list(two)) == .set(F.list(two, F.item(F.id3)), merged: true)
+        )
     }
 
     @Test func removedHereEditedThereIsAConflictAndTheItemStays() {
@@ -102,7 +106,10 @@ struct ListMergeTests {
             merge(base: base, mine: mine, current: current)
                 == .conflicted(
                     value: current,
-                    parts: [ConflictPart(path: "actions[\(F.id1)].title", base: "Book dentist", current: "Book optician", held: "Book the dentist")]))
+                    parts: [
+                        ConflictPart(
+                            path: "actions[\(F.id1)].title", base: "Book dentist", current: "Book optician", held: "Book the dentist")
+                    ]))
     }
 
     @Test func anItemEditedOnOneSideOnlyTakesThatEdit() {
@@ -112,7 +119,9 @@ struct ListMergeTests {
         #expect(
             merge(base: base, mine: mine, current: current)
                 == .set(
-                    F.list(F.item(F.id1, ["title": "Book dentist", "status": "done"]), F.item(F.id2, ["title": "School visit", "status": "dropped"])),
+                    F.list(
+                        F.item(F.id1, ["title": "Book dentist", "status": "done"]),
+                        F.item(F.id2, ["title": "School visit", "status": "dropped"])),
                     merged: true))
     }
 
@@ -138,7 +147,9 @@ struct ListMergeTests {
             merge(base: base, mine: mine, current: current)
                 == .set(F.list(F.item(F.id1.lowercased(), ["title": "Book dentist", "status": "done"]), two), merged: true))
         // Only the spelling of the id changed: that is no edit.
-        #expect(merge(base: base, mine: F.list(F.item(F.id1.lowercased(), ["title": "Book dentist", "status": "open"])), current: current) == .unchanged)
+        #expect(
+            merge(base: base, mine: F.list(F.item(F.id1.lowercased(), ["title": "Book dentist", "status": "open"])), current: current)
+                == .unchanged)
     }
 
     @Test func nullMembersCountAsAbsent() {
@@ -149,7 +160,8 @@ struct ListMergeTests {
 
     @Test func orderIsCurrentsThenMineOnlyAdds() {
         let base = F.list(one, two)
-        let three = F.item(F.id3), four = F.item(F.id4)
+        let three = F.item(F.id3)
+        let four = F.item(F.id4)
         let mine = F.list(four, two, one, three)
         let current = F.list(two, one)
         #expect(merge(base: base, mine: mine, current: current) == .set(F.list(two, one, four, three), merged: true))

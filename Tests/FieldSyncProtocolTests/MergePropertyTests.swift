@@ -77,7 +77,9 @@ struct MergePropertyTests {
         await propertyCheck(count: 500, input: ListCase.generator) { c in
             let result = mergeList(base: c.base, mine: c.mine, current: c.current)
             let merged = Set(Fixtures.ids(Fixtures.resultValue(result, current: c.current)))
-            let baseIds = Set(Fixtures.ids(c.base)), mineIds = Set(Fixtures.ids(c.mine)), currentIds = Set(Fixtures.ids(c.current))
+            let baseIds = Set(Fixtures.ids(c.base))
+            let mineIds = Set(Fixtures.ids(c.mine))
+            let currentIds = Set(Fixtures.ids(c.current))
             let heldPaths = Set(Fixtures.parts(result).compactMap { FieldPath($0.path) })
             for id in mineIds.union(currentIds) where !merged.contains(id) {
                 let removedByCurrent = baseIds.contains(id) && !currentIds.contains(id)
@@ -205,9 +207,11 @@ struct TextCase: Sendable, CustomTestStringConvertible {
 
     /// Mine edits only the lines before a separator line, current only those after it.
     static let separatedGenerator = Generator<TextCase, Shrink.None<TextCase>> { rng in
-        let before = randomLines(&rng), after = randomLines(&rng)
+        let before = randomLines(&rng)
+        let after = randomLines(&rng)
         let separator = ["=== separator ==="]
-        let mineBefore = edit(before, tag: "m", &rng), currentAfter = edit(after, tag: "c", &rng)
+        let mineBefore = edit(before, tag: "m", &rng)
+        let currentAfter = edit(after, tag: "c", &rng)
         return TextCase(
             base: (before + separator + after).joined(separator: "\n"),
             mine: (mineBefore + separator + after).joined(separator: "\n"),

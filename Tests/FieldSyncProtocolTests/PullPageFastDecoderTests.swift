@@ -190,21 +190,39 @@ struct PageRefusal: Sendable, CustomTestStringConvertible {
         // Members synthesized Codable ignores, or reads the first of.
         PageRefusal("unknown page member", page(replacing: "\"more\"", with: "\"next\":1,\"more\""), jsonDecoder: .succeeds),
         PageRefusal("unknown record member", page(replacing: "\"deleted\"", with: "\"note\":\"x\",\"deleted\""), jsonDecoder: .succeeds),
-        PageRefusal("record member differing only in case", page(replacing: "\"state\":", with: "\"State\":\"x\",\"state\":"), jsonDecoder: .succeeds),
+        PageRefusal(
+            "record member differing only in case", page(replacing: "\"state\":", with: "\"State\":\"x\",\"state\":"),
+            jsonDecoder: .succeeds),
         PageRefusal("unknown conflict member", conflict(replacing: "\"field\"", with: "\"path\":[],\"field\""), jsonDecoder: .succeeds),
-        PageRefusal("unknown authorship member", conflict(replacing: "\"user\":\"alex\"", with: "\"user\":\"alex\",\"team\":\"b\""), jsonDecoder: .succeeds),
-        PageRefusal("unknown resolution member", withResolution.replacingOccurrences(of: "\"choice\"", with: "\"note\":null,\"choice\""), jsonDecoder: .succeeds),
+        PageRefusal(
+            "unknown authorship member", conflict(replacing: "\"user\":\"alex\"", with: "\"user\":\"alex\",\"team\":\"b\""),
+            jsonDecoder: .succeeds),
+        PageRefusal(
+            "unknown resolution member", withResolution.replacingOccurrences(of: "\"choice\"", with: "\"note\":null,\"choice\""),
+            jsonDecoder: .succeeds),
         PageRefusal("duplicate cursor", page(replacing: "\"more\"", with: "\"cursor\":\"fs1.4\",\"more\""), jsonDecoder: .succeeds),
         PageRefusal("duplicate records", page(replacing: ",\"removed\"", with: ",\"records\":[],\"removed\""), jsonDecoder: .succeeds),
-        PageRefusal("duplicate removed, null first", page(replacing: "\"more\"", with: "\"removed\":null,\"more\""), jsonDecoder: .succeeds),
-        PageRefusal("duplicate record member", page(replacing: "\"version\":3", with: "\"version\":3,\"version\":4"), jsonDecoder: .succeeds),
-        PageRefusal("duplicate fieldVersions key", page(replacing: "{\"notes\":3}", with: "{\"notes\":3,\"notes\":4}"), jsonDecoder: .succeeds),
+        PageRefusal(
+            "duplicate removed, null first", page(replacing: "\"more\"", with: "\"removed\":null,\"more\""), jsonDecoder: .succeeds),
+        PageRefusal(
+            "duplicate record member", page(replacing: "\"version\":3", with: "\"version\":3,\"version\":4"), jsonDecoder: .succeeds),
+        PageRefusal(
+            "duplicate fieldVersions key", page(replacing: "{\"notes\":3}", with: "{\"notes\":3,\"notes\":4}"), jsonDecoder: .succeeds),
         PageRefusal("duplicate fields key", page(fields: "{\"a\":1,\"a\":2}"), jsonDecoder: .succeeds),
-        PageRefusal("fieldVersions keys equal only as Swift strings", page(replacing: "{\"notes\":3}", with: "{\"\u{E9}\":1,\"e\u{301}\":2}"), jsonDecoder: .succeeds),
-        PageRefusal("duplicate conflict value", conflict(replacing: "\"held\":\"c\"", with: "\"held\":\"c\",\"held\":null"), jsonDecoder: .succeeds),
-        PageRefusal("duplicate key inside a held value", conflict(replacing: "\"held\":\"c\"", with: "\"held\":{\"k\":1,\"k\":2}"), jsonDecoder: .succeeds),
-        PageRefusal("duplicate resolution, null first", withResolution.replacingOccurrences(of: "\"resolution\"", with: "\"resolution\":null,\"resolution\""), jsonDecoder: .succeeds),
-        PageRefusal("duplicate authorship member", conflict(replacing: "\"user\":\"alex\"", with: "\"user\":\"alex\",\"user\":\"sam\""), jsonDecoder: .succeeds),
+        PageRefusal(
+            "fieldVersions keys equal only as Swift strings", page(replacing: "{\"notes\":3}", with: "{\"\u{E9}\":1,\"e\u{301}\":2}"),
+            jsonDecoder: .succeeds),
+        PageRefusal(
+            "duplicate conflict value", conflict(replacing: "\"held\":\"c\"", with: "\"held\":\"c\",\"held\":null"), jsonDecoder: .succeeds),
+        PageRefusal(
+            "duplicate key inside a held value", conflict(replacing: "\"held\":\"c\"", with: "\"held\":{\"k\":1,\"k\":2}"),
+            jsonDecoder: .succeeds),
+        PageRefusal(
+            "duplicate resolution, null first",
+            withResolution.replacingOccurrences(of: "\"resolution\"", with: "\"resolution\":null,\"resolution\""), jsonDecoder: .succeeds),
+        PageRefusal(
+            "duplicate authorship member", conflict(replacing: "\"user\":\"alex\"", with: "\"user\":\"alex\",\"user\":\"sam\""),
+            jsonDecoder: .succeeds),
         PageRefusal("escaped record member name", page(replacing: "\"kind\"", with: "\"\\u006bind\""), jsonDecoder: .succeeds),
         // Required members missing or null.
         PageRefusal("null cursor", page(replacing: "\"fs1.3\"", with: "null"), jsonDecoder: .fails),
@@ -222,7 +240,9 @@ struct PageRefusal: Sendable, CustomTestStringConvertible {
         PageRefusal("null heldBy", conflict(replacing: authorshipMark, with: "null"), jsonDecoder: .fails),
         PageRefusal("null conflict status", conflict(replacing: "\"open\"", with: "null"), jsonDecoder: .fails),
         PageRefusal("null authorship user", conflict(replacing: "\"alex\"", with: "null"), jsonDecoder: .fails),
-        PageRefusal("null resolution choice", withResolution.replacingOccurrences(of: "\"held\",\"value\"", with: "null,\"value\""), jsonDecoder: .fails),
+        PageRefusal(
+            "null resolution choice", withResolution.replacingOccurrences(of: "\"held\",\"value\"", with: "null,\"value\""),
+            jsonDecoder: .fails),
         PageRefusal("missing cursor", page(replacing: "\"cursor\":\"fs1.3\",", with: ""), jsonDecoder: .fails),
         PageRefusal("missing more", page(replacing: "\"more\":false,", with: ""), jsonDecoder: .fails),
         PageRefusal("missing records", page(replacing: "\"records\":[\(recordMark)],", with: ""), jsonDecoder: .fails),
@@ -245,21 +265,28 @@ struct PageRefusal: Sendable, CustomTestStringConvertible {
         PageRefusal("fields as an array", page(fields: "[]"), jsonDecoder: .fails),
         PageRefusal("conflicts as an object", page(replacing: "\"conflicts\":[]", with: "\"conflicts\":{}"), jsonDecoder: .fails),
         PageRefusal("heldBy as a string", conflict(replacing: authorshipMark, with: "\"alex\""), jsonDecoder: .fails),
-        PageRefusal("resolution as an array", conflict(replacing: "\"status\":\"open\"", with: "\"status\":\"open\",\"resolution\":[]"), jsonDecoder: .fails),
+        PageRefusal(
+            "resolution as an array", conflict(replacing: "\"status\":\"open\"", with: "\"status\":\"open\",\"resolution\":[]"),
+            jsonDecoder: .fails),
         PageRefusal("kind as a number", page(replacing: "\"visit\"", with: "1"), jsonDecoder: .fails),
         PageRefusal("a top-level array", "[\(validPage)]", jsonDecoder: .fails),
         // Numbers.
         PageRefusal("version with a fraction", page(replacing: "\"version\":3", with: "\"version\":3.0"), jsonDecoder: .succeeds),
-        PageRefusal("fieldVersions value with an exponent", page(replacing: "{\"notes\":3}", with: "{\"notes\":3E0}"), jsonDecoder: .succeeds),
+        PageRefusal(
+            "fieldVersions value with an exponent", page(replacing: "{\"notes\":3}", with: "{\"notes\":3E0}"), jsonDecoder: .succeeds),
         PageRefusal("a field with a fraction (JSONValue.number)", page(fields: "{\"a\":1.5}"), jsonDecoder: .succeeds),
         PageRefusal("a held value with a fraction", conflict(replacing: "\"held\":\"c\"", with: "\"held\":[2.5]"), jsonDecoder: .succeeds),
         PageRefusal("a field above Int64.max", page(fields: "{\"a\":9223372036854775808}"), jsonDecoder: .succeeds),
-        PageRefusal("version above Int64.max", page(replacing: "\"version\":3", with: "\"version\":9223372036854775808"), jsonDecoder: .fails),
-        PageRefusal("stateVersion with a leading zero", page(replacing: "\"stateVersion\":2", with: "\"stateVersion\":02"), jsonDecoder: .fails),
-        PageRefusal("a fieldVersions value with a plus sign", page(replacing: "{\"notes\":3}", with: "{\"notes\":+3}"), jsonDecoder: .fails),
+        PageRefusal(
+            "version above Int64.max", page(replacing: "\"version\":3", with: "\"version\":9223372036854775808"), jsonDecoder: .fails),
+        PageRefusal(
+            "stateVersion with a leading zero", page(replacing: "\"stateVersion\":2", with: "\"stateVersion\":02"), jsonDecoder: .fails),
+        PageRefusal(
+            "a fieldVersions value with a plus sign", page(replacing: "{\"notes\":3}", with: "{\"notes\":+3}"), jsonDecoder: .fails),
         // Strings.
         PageRefusal("unknown escape in the cursor", page(replacing: "\"fs1.3\"", with: "\"fs1\\.3\""), jsonDecoder: .fails),
-        PageRefusal("lone surrogate in a fieldVersions key", page(replacing: "{\"notes\":3}", with: "{\"\\ud800\":3}"), jsonDecoder: .fails),
+        PageRefusal(
+            "lone surrogate in a fieldVersions key", page(replacing: "{\"notes\":3}", with: "{\"\\ud800\":3}"), jsonDecoder: .fails),
         PageRefusal("raw control character in state", page(replacing: "\"DRAFT\"", with: "\"DR\u{1}AFT\""), jsonDecoder: .fails),
         PageRefusal("raw newline in a held value", conflict(replacing: "\"held\":\"c\"", with: "\"held\":\"c\nd\""), jsonDecoder: .fails),
         PageRefusal(
@@ -269,22 +296,31 @@ struct PageRefusal: Sendable, CustomTestStringConvertible {
                     .joined(separator: [0xC0, 0xAF])),
             jsonDecoder: .fails),
         // UUIDs and raw values.
-        PageRefusal("removed UUID without hyphens", page(replacing: idC, with: idC.replacingOccurrences(of: "-", with: "")), jsonDecoder: .fails),
+        PageRefusal(
+            "removed UUID without hyphens", page(replacing: idC, with: idC.replacingOccurrences(of: "-", with: "")), jsonDecoder: .fails),
         PageRefusal("youngPerson one digit short", page(replacing: idB, with: String(idB.dropLast())), jsonDecoder: .fails),
-        PageRefusal("device UUID with a non-hex digit", conflict(replacing: idB, with: "1B4E28BA-2FA1-11D2-883F-0016D3CCA42G"), jsonDecoder: .fails),
-        PageRefusal("record UUID with an escape", page(replacing: idA, with: "\\u0045621E1F8-C36C-495A-93FC-0C247A3E6E5F"), jsonDecoder: .succeeds),
+        PageRefusal(
+            "device UUID with a non-hex digit", conflict(replacing: idB, with: "1B4E28BA-2FA1-11D2-883F-0016D3CCA42G"), jsonDecoder: .fails),
+        PageRefusal(
+            "record UUID with an escape", page(replacing: idA, with: "\\u0045621E1F8-C36C-495A-93FC-0C247A3E6E5F"), jsonDecoder: .succeeds),
         PageRefusal("unknown kind", page(replacing: "\"visit\"", with: "\"note\""), jsonDecoder: .fails),
         PageRefusal("kind in upper case", page(replacing: "\"visit\"", with: "\"Visit\""), jsonDecoder: .fails),
-        PageRefusal("unknown resolution choice", withResolution.replacingOccurrences(of: "\"choice\":\"held\"", with: "\"choice\":\"mine\""), jsonDecoder: .fails),
+        PageRefusal(
+            "unknown resolution choice", withResolution.replacingOccurrences(of: "\"choice\":\"held\"", with: "\"choice\":\"mine\""),
+            jsonDecoder: .fails),
         // Structure.
         PageRefusal("a field nesting 65 deep", page(fields: "{\"a\":\(nested(61))}"), jsonDecoder: .succeeds),
-        PageRefusal("a held value nesting 65 deep", conflict(replacing: "\"held\":\"c\"", with: "\"held\":\(nested(60))"), jsonDecoder: .succeeds),
+        PageRefusal(
+            "a held value nesting 65 deep", conflict(replacing: "\"held\":\"c\"", with: "\"held\":\(nested(60))"), jsonDecoder: .succeeds),
         PageRefusal("trailing comma in records", page(replacing: "[\(recordMark)]", with: "[\(recordMark),]"), jsonDecoder: .succeeds),
         PageRefusal("trailing comma in removed", page(replacing: "\"\(idC)\"]", with: "\"\(idC)\",]"), jsonDecoder: .succeeds),
         PageRefusal("trailing comma in the page", page(replacing: "\"]}", with: "\"],}"), jsonDecoder: .succeeds),
-        PageRefusal("trailing comma in a conflict", conflict(replacing: "\"status\":\"open\"", with: "\"status\":\"open\","), jsonDecoder: .succeeds),
+        PageRefusal(
+            "trailing comma in a conflict", conflict(replacing: "\"status\":\"open\"", with: "\"status\":\"open\","), jsonDecoder: .succeeds
+        ),
         PageRefusal("byte-order mark", [0xEF, 0xBB, 0xBF] + Array(validPage.utf8), jsonDecoder: .succeeds),
-        PageRefusal("two commas in records", page(replacing: "[\(recordMark)]", with: "[\(recordMark),,\(recordMark)]"), jsonDecoder: .fails),
+        PageRefusal(
+            "two commas in records", page(replacing: "[\(recordMark)]", with: "[\(recordMark),,\(recordMark)]"), jsonDecoder: .fails),
         PageRefusal("missing colon", page(replacing: "\"more\":", with: "\"more\" "), jsonDecoder: .fails),
         PageRefusal("truncated literal", page(replacing: "\"more\":false", with: "\"more\":fals"), jsonDecoder: .fails),
         PageRefusal("literal run on", page(replacing: "\"deleted\":false", with: "\"deleted\":falsey"), jsonDecoder: .fails),
@@ -324,35 +360,57 @@ struct PageAcceptance: Sendable, CustomTestStringConvertible {
             let conflict = $0.records[0].conflicts[0]
             return conflict.base == "a" && conflict.held == "c" && conflict.heldBy.user == "alex" && conflict.resolution == nil
         },
-        PageAcceptance("conflict values null are JSONValue.null", conflict(replacing: "\"base\":\"a\",\"current\":\"b\"", with: "\"base\":null,\"current\":null")
-            .replacingOccurrences(of: "\"held\":\"c\"", with: "\"held\":null")) {
+        PageAcceptance(
+            "conflict values null are JSONValue.null",
+            conflict(replacing: "\"base\":\"a\",\"current\":\"b\"", with: "\"base\":null,\"current\":null")
+                .replacingOccurrences(of: "\"held\":\"c\"", with: "\"held\":null")
+        ) {
             let conflict = $0.records[0].conflicts[0]
             return conflict.base == .null && conflict.current == .null && conflict.held == .null
         },
-        PageAcceptance("resolution null is nil", conflict(replacing: "\"status\":\"open\"", with: "\"status\":\"open\",\"resolution\":null")) {
+        PageAcceptance(
+            "resolution null is nil", conflict(replacing: "\"status\":\"open\"", with: "\"status\":\"open\",\"resolution\":null")
+        ) {
             $0.records[0].conflicts[0].resolution == nil
         },
         PageAcceptance("a resolution", PageRefusal.withResolution) {
             $0.records[0].conflicts[0].resolution?.choice == .held && $0.records[0].conflicts[0].status == "resolved"
         },
-        PageAcceptance("resolution value null is JSONValue.null", PageRefusal.withResolution.replacingOccurrences(of: "\"value\":\"c\"", with: "\"value\":null")) {
+        PageAcceptance(
+            "resolution value null is JSONValue.null",
+            PageRefusal.withResolution.replacingOccurrences(of: "\"value\":\"c\"", with: "\"value\":null")
+        ) {
             $0.records[0].conflicts[0].resolution?.value == .null
         },
-        PageAcceptance("values of every JSON type", conflict(replacing: "\"held\":\"c\"", with: "\"held\":[null,true,false,0,-7,\"s\",[],{},{\"k\":[1]}]")) {
+        PageAcceptance(
+            "values of every JSON type",
+            conflict(replacing: "\"held\":\"c\"", with: "\"held\":[null,true,false,0,-7,\"s\",[],{},{\"k\":[1]}]")
+        ) {
             $0.records[0].conflicts[0].held == ([nil, true, false, 0, -7, "s", [], [:], ["k": [1]]] as JSONValue)
         },
-        PageAcceptance("lower-case UUIDs", validPage.replacingOccurrences(of: idA, with: idA.lowercased()).replacingOccurrences(of: idC, with: idC.lowercased())) {
+        PageAcceptance(
+            "lower-case UUIDs",
+            validPage.replacingOccurrences(of: idA, with: idA.lowercased()).replacingOccurrences(of: idC, with: idC.lowercased())
+        ) {
             $0.records[0].id == UUID(uuidString: idA) && $0.removed == [UUID(uuidString: idC)!]
         },
-        PageAcceptance("escapes in the cursor and a fieldVersions key", page(replacing: "\"fs1.3\"", with: "\"fs1\\u002e3\\/\"")
-            .replacingOccurrences(of: "{\"notes\":3}", with: "{\"n\\u00f6tes\\n\":3}")) {
+        PageAcceptance(
+            "escapes in the cursor and a fieldVersions key",
+            page(replacing: "\"fs1.3\"", with: "\"fs1\\u002e3\\/\"")
+                .replacingOccurrences(of: "{\"notes\":3}", with: "{\"n\\u00f6tes\\n\":3}")
+        ) {
             $0.cursor == "fs1.3/" && $0.records[0].fieldVersions == ["n\u{F6}tes\n": 3]
         },
-        PageAcceptance("Int64 extremes", page(replacing: "\"version\":3", with: "\"version\":9223372036854775807")
-            .replacingOccurrences(of: "\"stateVersion\":2", with: "\"stateVersion\":-9223372036854775808")) {
+        PageAcceptance(
+            "Int64 extremes",
+            page(replacing: "\"version\":3", with: "\"version\":9223372036854775807")
+                .replacingOccurrences(of: "\"stateVersion\":2", with: "\"stateVersion\":-9223372036854775808")
+        ) {
             $0.records[0].version == .max && $0.records[0].stateVersion == .min
         },
-        PageAcceptance("a field nesting to the limit", page(fields: "{\"a\":\(nested(60))}")) { $0.records[0].fields["a"]?.arrayValue != nil },
+        PageAcceptance("a field nesting to the limit", page(fields: "{\"a\":\(nested(60))}")) {
+            $0.records[0].fields["a"]?.arrayValue != nil
+        },
         PageAcceptance("a held value nesting to the limit", conflict(replacing: "\"held\":\"c\"", with: "\"held\":\(nested(59))")) {
             $0.records[0].conflicts[0].held.arrayValue != nil
         },
@@ -387,7 +445,8 @@ struct PageSample: Sendable, CustomTestStringConvertible {
 
     static func make(_ rng: inout some RandomNumberGenerator, maxRecords: Int) -> PageSample {
         let cursor = FeedCursor(
-            sequence: Int64.random(in: 0...1_000_000, using: &rng), generation: Bool.random(using: &rng) ? 0 : Int64.random(in: 1...40, using: &rng))
+            sequence: Int64.random(in: 0...1_000_000, using: &rng),
+            generation: Bool.random(using: &rng) ? 0 : Int64.random(in: 1...40, using: &rng))
         let removed: [UUID]? =
             switch Int.random(in: 0..<4, using: &rng) {
             case 0: nil
@@ -412,9 +471,11 @@ struct PageSample: Sendable, CustomTestStringConvertible {
         if Int.random(in: 0..<5, using: &rng) == 0 { fieldVersions[FastDecoderSample.string(&rng)] = FastDecoderSample.int64(&rng) }
         let conflicts = Int.random(in: 0..<3, using: &rng) == 0 ? (0..<Int.random(in: 1...3, using: &rng)).map { _ in conflict(&rng) } : []
         return RecordSnapshot(
-            id: FastDecoderSample.uuid(&rng), kind: RecordKind.allCases.randomElement(using: &rng)!, youngPerson: FastDecoderSample.uuid(&rng),
+            id: FastDecoderSample.uuid(&rng), kind: RecordKind.allCases.randomElement(using: &rng)!,
+            youngPerson: FastDecoderSample.uuid(&rng),
             state: text(&rng), stateVersion: FastDecoderSample.int64(&rng), version: FastDecoderSample.int64(&rng),
-            deleted: Bool.random(using: &rng), fields: fields, fieldVersions: fieldVersions, createdBy: text(&rng), createdAt: instant(&rng),
+            deleted: Bool.random(using: &rng), fields: fields, fieldVersions: fieldVersions, createdBy: text(&rng),
+            createdAt: instant(&rng),
             updatedBy: text(&rng), updatedAt: instant(&rng), conflicts: conflicts)
     }
 
@@ -422,7 +483,8 @@ struct PageSample: Sendable, CustomTestStringConvertible {
         let resolution =
             Bool.random(using: &rng)
             ? ConflictResolution(
-                choice: [ResolutionChoice.current, .held, .value].randomElement(using: &rng)!, value: FastDecoderSample.value(&rng, depth: 2),
+                choice: [ResolutionChoice.current, .held, .value].randomElement(using: &rng)!,
+                value: FastDecoderSample.value(&rng, depth: 2),
                 by: authorship(&rng))
             : nil
         return Conflict(
@@ -440,16 +502,20 @@ struct PageSample: Sendable, CustomTestStringConvertible {
 
     /// Mostly plain words, as names and states are; now and then anything.
     static func text(_ rng: inout some RandomNumberGenerator) -> String {
-        Int.random(in: 0..<3, using: &rng) == 0 ? FastDecoderSample.string(&rng) : ["sam", "priya o'neil", "DRAFT", "COMPLETED", ""].randomElement(using: &rng)!
+        Int.random(in: 0..<3, using: &rng) == 0
+            ? FastDecoderSample.string(&rng) : ["sam", "priya o'neil", "DRAFT", "COMPLETED", ""].randomElement(using: &rng)!
     }
 
     static func instant(_ rng: inout some RandomNumberGenerator) -> String {
-        Int.random(in: 0..<5, using: &rng) == 0 ? FastDecoderSample.string(&rng) : WireTime.format(Date(timeIntervalSince1970: .random(in: 1.7e9...1.9e9, using: &rng)))
+        Int.random(in: 0..<5, using: &rng) == 0
+            ? FastDecoderSample.string(&rng) : WireTime.format(Date(timeIntervalSince1970: .random(in: 1.7e9...1.9e9, using: &rng)))
     }
 
     /// A visit record as a worker fills it in: about twenty fields, three free texts of 300 to 500 characters.
     static func visitRecord(_ rng: inout some RandomNumberGenerator, version: Int64) -> RecordSnapshot {
-        let words = ["the", "young", "person", "said", "she", "felt", "settled", "at", "school", "carer", "café", "contact", "“fine”", "and"]
+        let words = [
+            "the", "young", "person", "said", "she", "felt", "settled", "at", "school", "carer", "café", "contact", "“fine”", "and",
+        ]
         func prose(_ rng: inout some RandomNumberGenerator) -> JSONValue {
             var text = ""
             let target = Int.random(in: 300...500, using: &rng)
@@ -463,11 +529,14 @@ struct PageSample: Sendable, CustomTestStringConvertible {
             "personsSeen": [["role": "CHILD", "label": "YP"], ["role": "CARER", "label": "Foster carer"]], "childSeen": true,
             "childSeenAlone": true, "bedroomSeen": true, "interpreter": ["used": false, "language": ""],
             "childViews": prose(&rng), "childViewsMethod": "CONVERSATION", "observations": prose(&rng), "analysis": prose(&rng),
-            "wellbeingChecklist": [["domain": "HEALTH", "status": "OK", "note": ""], ["domain": "EDUCATION_EET", "status": "CONCERN", "note": "Attendance"]],
+            "wellbeingChecklist": [
+                ["domain": "HEALTH", "status": "OK", "note": ""], ["domain": "EDUCATION_EET", "status": "CONCERN", "note": "Attendance"],
+            ],
             "nextVisitDue": "2027-01-03",
         ]
         return RecordSnapshot(
-            id: FastDecoderSample.uuid(&rng), kind: .visit, youngPerson: FastDecoderSample.uuid(&rng), state: "DRAFT", stateVersion: version,
+            id: FastDecoderSample.uuid(&rng), kind: .visit, youngPerson: FastDecoderSample.uuid(&rng), state: "DRAFT",
+            stateVersion: version,
             version: version, deleted: false, fields: fields, fieldVersions: fields.mapValues { _ in version }, createdBy: "sam",
             createdAt: "2026-11-22T10:41:00.000Z", updatedBy: "sam", updatedAt: "2026-11-22T10:41:00.000Z", conflicts: [])
     }
@@ -490,7 +559,10 @@ extension Relayout {
             ("id", uuid(r.id)), ("kind", "\"\(r.kind.rawValue)\""), ("youngPerson", uuid(r.youngPerson)), ("state", string(r.state)),
             ("stateVersion", String(r.stateVersion)), ("version", String(r.version)), ("deleted", r.deleted ? "true" : "false"),
             ("fields", object(r.fields)),
-            ("fieldVersions", object(r.fieldVersions.map { key, version in (String(string(key).dropFirst().dropLast()), String(version)) })),
+            (
+                "fieldVersions",
+                object(r.fieldVersions.map { key, version in (String(string(key).dropFirst().dropLast()), String(version)) })
+            ),
             ("createdBy", string(r.createdBy)), ("createdAt", string(r.createdAt)), ("updatedBy", string(r.updatedBy)),
             ("updatedAt", string(r.updatedAt)), ("conflicts", array(r.conflicts.map { conflict($0) })),
         ])
@@ -504,10 +576,14 @@ extension Relayout {
             ("status", string(c.status)),
         ]
         if let resolution = c.resolution {
-            members.append((
-                "resolution",
-                object([("choice", "\"\(resolution.choice.rawValue)\""), ("value", value(resolution.value)), ("by", authorship(resolution.by))])
-            ))
+            members.append(
+                (
+                    "resolution",
+                    object([
+                        ("choice", "\"\(resolution.choice.rawValue)\""), ("value", value(resolution.value)),
+                        ("by", authorship(resolution.by)),
+                    ])
+                ))
         } else if Bool.random(using: &rng) {
             members.append(("resolution", "null"))
         }

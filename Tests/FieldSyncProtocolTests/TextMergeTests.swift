@@ -167,7 +167,9 @@ struct TextMergeTests {
         let lines = (0..<3_000).map { "Line \($0): " + String(repeating: "note ", count: 4 + $0 % 5) }
         let base = lines.joined(separator: "\n")
         #expect(base.count > 90_000)
-        var mine = lines, current = lines, expected = lines
+        var mine = lines
+        var current = lines
+        var expected = lines
         for i in stride(from: 0, to: lines.count, by: 10) {
             mine[i] += " (mine)"
             current[i + 5] += " (theirs)"

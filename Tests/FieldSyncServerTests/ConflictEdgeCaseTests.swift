@@ -6,7 +6,8 @@ import Testing
 
 @Suite("Conflicts, resolutions, deletes and states on the server")
 struct ConflictEdgeCaseTests {
-    func createVisit(_ h: ServerHarness, by device: AuthenticatedDevice, _ fields: [String: JSONValue] = [:]) async throws -> (UUID, Int64) {
+    func createVisit(_ h: ServerHarness, by device: AuthenticatedDevice, _ fields: [String: JSONValue] = [:]) async throws -> (UUID, Int64)
+    {
         let id = UUID()
         let result = try await h.push(device, [.create(id, kind: .visit, youngPerson: h.youngPerson, fields: fields)])
         return (id, try #require(result.verdicts.first?.version))
@@ -15,11 +16,22 @@ struct ConflictEdgeCaseTests {
     @Test("Same value on both sides is not a conflict; different fields merge")
     func sameValueAndDifferentFields() async throws {
         let h = try ServerHarness()
-        let a = try h.device("alice"), b = try h.device("bob")
+        let a = try h.device("alice")
+        let b = try h.device("bob")
         let (id, v1) = try await createVisit(h, by: a)
-        let first = try await h.push(a, [.update(id, base: v1, fields: ["contactMode": "PHONE", "announced": true], baseFields: ["contactMode": nil, "announced": nil])])
+        let first = try await h.push(
+            a,
+            [
+                .update(
+                    id, base: v1, fields: ["contactMode": "PHONE", "announced": true], baseFields: ["contactMode": nil, "announced": nil])
+            ])
         #expect(first.verdicts[0].outcome == .applied)
-        let second = try await h.push(b, [.update(id, base: v1, fields: ["contactMode": "PHONE", "outOfArea": true], baseFields: ["contactMode": nil, "outOfArea": nil])])
+        let second = try await h.push(
+            b,
+            [
+                .update(
+                    id, base: v1, fields: ["contactMode": "PHONE", "outOfArea": true], baseFields: ["contactMode": nil, "outOfArea": nil])
+            ])
         #expect(second.verdicts[0].outcome == .applied)
         let record = try #require(try await h.record(id))
         #expect(record.conflicts.isEmpty)
@@ -29,10 +41,13 @@ struct ConflictEdgeCaseTests {
     @Test("A scalar changed differently keeps the server's value and holds the other with its author")
     func scalarConflict() async throws {
         let h = try ServerHarness()
-        let a = try h.device("alice"), b = try h.device("bob")
+        let a = try h.device("alice")
+        let b = try h.device("bob")
         let (id, v1) = try await createVisit(h, by: a, ["locationType": "FOSTER_HOME"])
-        try await h.push(a, [.update(id, base: v1, fields: ["locationType": "SCHOOL_COLLEGE"], baseFields: ["locationType": "FOSTER_HOME"])])
-        let result = try await h.push(b, [.update(id, base: v1, fields: ["locationType": "COMMUNITY"], baseFields: ["locationType": "FOSTER_HOME"])])
+        try await h.push(
+            a, [.update(id, base: v1, fields: ["locationType": "SCHOOL_COLLEGE"], baseFields: ["locationType": "FOSTER_HOME"])])
+        let result = try await h.push(
+            b, [.update(id, base: v1, fields: ["locationType": "COMMUNITY"], baseFields: ["locationType": "FOSTER_HOME"])])
         #expect(result.verdicts[0].outcome == .conflict)
         let record = try #require(try await h.record(id))
         #expect(record.fields["locationType"] == "SCHOOL_COLLEGE")
@@ -44,14 +59,17 @@ struct ConflictEdgeCaseTests {
     @Test("A conflict resolved on one device while another edits the same field: the resolution conflicts, nothing is lost")
     func resolutionMeetsConcurrentEdit() async throws {
         let h = try ServerHarness()
-        let a = try h.device("alice"), b = try h.device("bob"), c = try h.device("cara")
+        let a = try h.device("alice")
+        let b = try h.device("bob")
+        let c = try h.device("cara")
         let (id, v1) = try await createVisit(h, by: a)
         try await h.push(a, [.update(id, base: v1, fields: ["contactMode": "VIDEO"], baseFields: ["contactMode": nil])])
         let opened = try await h.push(b, [.update(id, base: v1, fields: ["contactMode": "PHONE"], baseFields: ["contactMode": nil])])
         let conflictId = try #require(opened.verdicts[0].conflicts?.first)
         let seenByResolver = try #require(try await h.record(id)).version
         // Cara edits the field after the conflict opened, having seen VIDEO.
-        let edit = try await h.push(c, [.update(id, base: seenByResolver, fields: ["contactMode": "MESSAGE"], baseFields: ["contactMode": "VIDEO"])])
+        let edit = try await h.push(
+            c, [.update(id, base: seenByResolver, fields: ["contactMode": "MESSAGE"], baseFields: ["contactMode": "VIDEO"])])
         #expect(edit.verdicts[0].outcome == .applied)
         // Alice, who saw the conflict with VIDEO current, picks the held PHONE.
         let resolution = try await h.push(a, [.resolve(id, base: seenByResolver, conflict: conflictId, choice: .held)])
@@ -69,7 +87,8 @@ struct ConflictEdgeCaseTests {
     @Test("Resolving a conflict someone already resolved is refused and kept")
     func doubleResolution() async throws {
         let h = try ServerHarness()
-        let a = try h.device("alice"), b = try h.device("bob")
+        let a = try h.device("alice")
+        let b = try h.device("bob")
         let (id, v1) = try await createVisit(h, by: a)
         try await h.push(a, [.update(id, base: v1, fields: ["announced": true], baseFields: ["announced": nil])])
         let opened = try await h.push(b, [.update(id, base: v1, fields: ["announced": false], baseFields: ["announced": nil])])
@@ -86,10 +105,13 @@ struct ConflictEdgeCaseTests {
     @Test("A resolution with a new value writes it and records who resolved it")
     func resolveWithValue() async throws {
         let h = try ServerHarness()
-        let a = try h.device("alice"), b = try h.device("bob")
+        let a = try h.device("alice")
+        let b = try h.device("bob")
         let (id, v1) = try await createVisit(h, by: a, ["childViews": "He is happy."])
-        try await h.push(a, [.update(id, base: v1, fields: ["childViews": "He is happy at home."], baseFields: ["childViews": "He is happy."])])
-        let opened = try await h.push(b, [.update(id, base: v1, fields: ["childViews": "He is mostly happy."], baseFields: ["childViews": "He is happy."])])
+        try await h.push(
+            a, [.update(id, base: v1, fields: ["childViews": "He is happy at home."], baseFields: ["childViews": "He is happy."])])
+        let opened = try await h.push(
+            b, [.update(id, base: v1, fields: ["childViews": "He is mostly happy."], baseFields: ["childViews": "He is happy."])])
         #expect(opened.verdicts[0].outcome == .conflict)
         let conflictId = try #require(opened.verdicts[0].conflicts?.first)
         let v = try #require(try await h.record(id)).version
@@ -105,7 +127,8 @@ struct ConflictEdgeCaseTests {
     @Test("A delete meeting an edit it never saw is a conflict; the record stays until someone chooses")
     func deleteMeetsEdit() async throws {
         let h = try ServerHarness()
-        let a = try h.device("alice"), b = try h.device("bob")
+        let a = try h.device("alice")
+        let b = try h.device("bob")
         let (id, v1) = try await createVisit(h, by: a)
         try await h.push(b, [.update(id, base: v1, fields: ["purpose": "Follow-up"], baseFields: ["purpose": nil])])
         let delete = try await h.push(a, [.delete(id, base: v1)])
@@ -121,7 +144,8 @@ struct ConflictEdgeCaseTests {
     @Test("An edit meeting a delete it never saw is held on the tombstone, never a resurrection; it can be restored")
     func editMeetsDelete() async throws {
         let h = try ServerHarness()
-        let a = try h.device("alice"), b = try h.device("bob")
+        let a = try h.device("alice")
+        let b = try h.device("bob")
         let (id, v1) = try await createVisit(h, by: a)
         #expect(try await h.push(a, [.delete(id, base: v1)]).verdicts[0].outcome == .applied)
         let edit = try await h.push(b, [.update(id, base: v1, fields: ["analysis": "Important"], baseFields: ["analysis": nil])])
@@ -140,7 +164,8 @@ struct ConflictEdgeCaseTests {
         let a = try h.device("alice")
         let id = UUID()
         // Created and deleted offline: both carry base 0, as the device has not pulled yet.
-        let result = try await h.push(a, [.create(id, kind: .visit, youngPerson: h.youngPerson, fields: ["purpose": "x"]), .delete(id, base: 0)])
+        let result = try await h.push(
+            a, [.create(id, kind: .visit, youngPerson: h.youngPerson, fields: ["purpose": "x"]), .delete(id, base: 0)])
         #expect(result.verdicts.map(\.outcome) == [.applied, .applied])
         #expect(try await h.record(id)?.deleted == true)
     }
@@ -150,10 +175,12 @@ struct ConflictEdgeCaseTests {
         let h = try ServerHarness()
         let a = try h.device("alice")
         let id = UUID()
-        let changeSet = ChangeSet(deviceSequence: 1, operations: [
-            .create(id, kind: .visit, youngPerson: h.youngPerson, fields: [:]),
-            .update(id, base: 0, fields: ["purpose": "one"], baseFields: ["purpose": nil]),
-        ])
+        let changeSet = ChangeSet(
+            deviceSequence: 1,
+            operations: [
+                .create(id, kind: .visit, youngPerson: h.youngPerson, fields: [:]),
+                .update(id, base: 0, fields: ["purpose": "one"], baseFields: ["purpose": nil]),
+            ])
         let first = try await h.send(a, changeSet)
         let again = try await h.send(a, changeSet)
         #expect(again.replayed && again.verdicts == first.verdicts)
@@ -167,7 +194,8 @@ struct ConflictEdgeCaseTests {
     @Test("Transitions follow the lifecycle and its checks; returning needs a reason; open conflicts block submission")
     func lifecycle() async throws {
         let h = try ServerHarness()
-        let a = try h.device("alice"), b = try h.device("bob")
+        let a = try h.device("alice")
+        let b = try h.device("bob")
         let (id, v1) = try await createVisit(h, by: a)
         let jump = try await h.push(a, [.transition(id, base: v1, to: "AUTHORISED")])
         #expect(jump.verdicts[0].code == "transition_not_allowed")

@@ -47,7 +47,10 @@ struct ConvergencePropertyTests {
         for device in devices.shuffled(using: &rng) {
             for id in device.visibleIds {
                 for conflict in device.view(id)?.conflicts ?? [] where rng.chance(0.7) {
-                    device.enqueue(.resolve(id, base: device.serverCopy[id]?.version ?? 0, conflict: conflict.id, choice: rng.chance(0.5) ? .current : .held))
+                    device.enqueue(
+                        .resolve(
+                            id, base: device.serverCopy[id]?.version ?? 0, conflict: conflict.id, choice: rng.chance(0.5) ? .current : .held
+                        ))
                 }
             }
         }
@@ -89,7 +92,9 @@ struct ConvergencePropertyTests {
         }
         if ProcessInfo.processInfo.environment["FIELDSYNC_CONVERGENCE_STATS"] != nil {
             let all = conflicts.values.flatMap { $0 }
-            print("seed \(seed): records \(serverRecords.count), versions \(applied.count), conflicts \(all.count) (resolved \(all.filter { $0.status == "resolved" }.count)), deleted \(serverRecords.values.filter(\.deleted).count), written \(ledger.count), states \(Set(serverRecords.values.map(\.state)).sorted())")
+            print(
+                "seed \(seed): records \(serverRecords.count), versions \(applied.count), conflicts \(all.count) (resolved \(all.filter { $0.status == "resolved" }.count)), deleted \(serverRecords.values.filter(\.deleted).count), written \(ledger.count), states \(Set(serverRecords.values.map(\.state)).sorted())"
+            )
         }
         for (key, count) in applied {
             #expect(count == 1, "seed \(seed): change set/record \(key) applied \(count) times")

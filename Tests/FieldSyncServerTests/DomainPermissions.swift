@@ -167,7 +167,8 @@ enum DomainPermissions {
         -> Expect
     {
         let (expect, appendOnly) =
-            choice == .value ? write(group, state: state, author: author, role: role) : settle(group, state: state, author: author, role: role)
+            choice == .value
+            ? write(group, state: state, author: author, role: role) : settle(group, state: state, author: author, role: role)
         if expect == .allowed, appendOnly, onExistingItem, choice != .current { return .locked }
         return expect
     }
@@ -315,11 +316,13 @@ enum DomainPermissions {
 
     static let disagreements: [Disagreement] = [
         Disagreement(
-            name: "a late edit of a deleted record by a user who may never write that field is refused record_deleted, not forbidden (nothing changes either way)",
+            name:
+                "a late edit of a deleted record by a user who may never write that field is refused record_deleted, not forbidden (nothing changes either way)",
             area: .random
         ) { $0.operation == "update of a deleted record, by a user who may never write the field" },
         Disagreement(
-            name: "deleting an already deleted record is answered applied (a no-op) even for a user who may not discard it (RecordMutator.delete answers before the discard check)",
+            name:
+                "deleting an already deleted record is answered applied (a no-op) even for a user who may not discard it (RecordMutator.delete answers before the discard check)",
             area: .records
         ) { $0.operation == "delete of a deleted record" },
         Disagreement(name: "a team manager writes a PEP's header after starting it (§2.4: SW, DT only)", area: .fields) {
@@ -332,7 +335,9 @@ enum DomainPermissions {
         Disagreement(name: "a social worker marks a PEP READY_TO_SUBMIT (§3.2: the DT)", area: .moves) {
             $0.kind == .pep && $0.operation == "move" && $0.role == sw && $0.from == "MEETING_HELD" && $0.to == "READY_TO_SUBMIT"
         },
-        Disagreement(name: "the Virtual School moves a FINALISED PEP to SUPERSEDED (§3.2: the system, when the next PEP is finalised)", area: .moves) {
+        Disagreement(
+            name: "the Virtual School moves a FINALISED PEP to SUPERSEDED (§3.2: the system, when the next PEP is finalised)", area: .moves
+        ) {
             $0.kind == .pep && $0.operation == "move" && $0.role == vso && $0.from == "FINALISED"
         },
     ]

@@ -57,7 +57,8 @@ struct MultiRowInsertTests {
         }
         #expect(throws: DatabaseError.self) {
             try queue.write { db in
-                try Self.insert.execute([[.integer(1), .text("a"), .null, .bool(true)], [.integer(1), .text("b"), .null, .bool(false)]], in: db)
+                try Self.insert.execute(
+                    [[.integer(1), .text("a"), .null, .bool(true)], [.integer(1), .text("b"), .null, .bool(false)]], in: db)
             }
         }
         #expect(try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM t") } == 0)

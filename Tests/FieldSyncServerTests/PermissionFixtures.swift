@@ -172,7 +172,8 @@ final class PermissionWorld: @unchecked Sendable {
                     let history = HistoryEntry(
                         version: counter, operation: .update, outcome: .applied, by: Self.authorship(entry.user),
                         changes: HistoryChanges(fields: entry.fields))
-                    historyRows.append(try applier.historyRow(history, recordKey: key, deviceKey: UUIDText.uppercase(UUID()), fieldsJSON: nil))
+                    historyRows.append(
+                        try applier.historyRow(history, recordKey: key, deviceKey: UUIDText.uppercase(UUID()), fieldsJSON: nil))
                 }
                 counter += 1
                 var record = record

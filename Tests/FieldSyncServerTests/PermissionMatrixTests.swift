@@ -110,8 +110,10 @@ struct PermissionMatrixTests {
             let conflict = before.conflicts[0]
             let op: ChangeOperation =
                 switch cell.operation {
-                case .update: .update(before.id, base: before.version, fields: [rep.field: rep.updated], baseFields: [rep.field: rep.current])
-                case .rewrite: .update(before.id, base: before.version, fields: [rep.field: rep.rewritten], baseFields: [rep.field: .array([])])
+                case .update:
+                    .update(before.id, base: before.version, fields: [rep.field: rep.updated], baseFields: [rep.field: rep.current])
+                case .rewrite:
+                    .update(before.id, base: before.version, fields: [rep.field: rep.rewritten], baseFields: [rep.field: .array([])])
                 case .held: .resolve(before.id, base: before.version, conflict: conflict.id, choice: .held)
                 case .value: .resolve(before.id, base: before.version, conflict: conflict.id, choice: .value, value: rep.resolution)
                 case .current: .resolve(before.id, base: before.version, conflict: conflict.id, choice: .current)
@@ -174,7 +176,8 @@ struct PermissionMatrixTests {
                     let expected: Expect =
                         DomainPermissions.sees(role, kind, allocated: true)
                         ? DomainPermissions.create(kind, group: rep?.group, state: state, role: role) : .forbidden
-                    let cell = DomainPermissions.Case(kind: kind, operation: "create", group: rep?.group, from: state, to: nil, role: role, author: true)
+                    let cell = DomainPermissions.Case(
+                        kind: kind, operation: "create", group: rep?.group, from: state, to: nil, role: role, author: true)
                     tally.check(cell, expected: expected, verdict: verdict)
                     let stored = try await world.harness.record(id)
                     #expect((stored != nil) == (verdict.outcome != .rejected), "\(cell): the store does not match the verdict")
@@ -193,14 +196,19 @@ struct PermissionMatrixTests {
         for kind in Self.kinds {
             let restoring = kind == .visit ? Representative.visit[0] : Representative.pep[4]
             for state in DomainPermissions.states(kind) {
-                enum Operation { case delete, deleteAgain, record(deleted: Bool, ResolutionChoice) }
+                enum Operation {
+                    case delete, deleteAgain
+                    case record(deleted: Bool, ResolutionChoice)
+                }
                 var cells: [(Role, Bool, Operation)] = []
                 for role in Self.roles {
                     for author in [true, false] {
                         cells.append((role, author, .delete))
                         cells.append((role, author, .deleteAgain))
                         for deleted in [false, true] {
-                            for choice in [ResolutionChoice.held, .value, .current] { cells.append((role, author, .record(deleted: deleted, choice))) }
+                            for choice in [ResolutionChoice.held, .value, .current] {
+                                cells.append((role, author, .record(deleted: deleted, choice)))
+                            }
                         }
                     }
                 }
@@ -216,7 +224,8 @@ struct PermissionMatrixTests {
                             // A live record holds someone's delete; a tombstone holds someone's edit.
                             record.conflicts = [
                                 deleted
-                                    ? PermissionWorld.conflict(on: "(record)", current: .null, held: .object([restoring.field: restoring.held]))
+                                    ? PermissionWorld.conflict(
+                                        on: "(record)", current: .null, held: .object([restoring.field: restoring.held]))
                                     : PermissionWorld.conflict(on: "(record)", current: .object(record.fields), held: .null)
                             ]
                         }
@@ -243,7 +252,8 @@ struct PermissionMatrixTests {
                         name = "resolve (record) \(choice.rawValue) on a \(deleted ? "deleted" : "live") record"
                     }
                     if !DomainPermissions.sees(role, kind, allocated: true) { expected = .forbidden }
-                    let cell = DomainPermissions.Case(kind: kind, operation: name, group: nil, from: state, to: nil, role: role, author: author)
+                    let cell = DomainPermissions.Case(
+                        kind: kind, operation: name, group: nil, from: state, to: nil, role: role, author: author)
                     let verdict = try await world.harness.push(world.actor(role), [op]).verdicts[0]
                     tally.check(cell, expected: expected, verdict: verdict)
                     let after = try #require(try await world.harness.record(before.id))
@@ -313,10 +323,12 @@ struct PermissionMatrixTests {
                     ).verdicts[0]
                     let expected: Expect =
                         DomainPermissions.sees(role, kind, allocated: true)
-                        ? DomainPermissions.move(kind, from: from, to: to, author: author, contributed: contribution == .content, role: role)
+                        ? DomainPermissions.move(
+                            kind, from: from, to: to, author: author, contributed: contribution == .content, role: role)
                         : .forbidden
                     let cell = DomainPermissions.Case(
-                        kind: kind, operation: contribution == .nothing ? "move" : "move after writing \(contribution)", group: nil, from: from,
+                        kind: kind, operation: contribution == .nothing ? "move" : "move after writing \(contribution)", group: nil,
+                        from: from,
                         to: to, role: role, author: author)
                     tally.check(cell, expected: expected, verdict: verdict)
                     let after = try #require(try await world.harness.record(before.id))

@@ -52,14 +52,17 @@ struct PermissionPropertyTests {
                     for rep in reps.shuffled(using: &rng).prefix(2) {
                         record.conflicts.append(PermissionWorld.conflict(on: rep.path, current: rep.conflictCurrent, held: rep.held))
                     }
-                    if rng.chance(0.3) { record.conflicts.append(PermissionWorld.conflict(on: "(record)", current: .object(fields), held: .null)) }
+                    if rng.chance(0.3) {
+                        record.conflicts.append(PermissionWorld.conflict(on: "(record)", current: .object(fields), held: .null))
+                    }
                     seeded.append((record, []))
                 }
             }
             for state in DomainPermissions.deletable[kind]!.sorted() {
                 let rep = reps.randomElement(using: &rng)!
                 var record = PermissionWorld.record(
-                    kind, state: state, createdBy: authors.randomElement(using: &rng)!, fields: fields, youngPerson: world.harness.youngPerson,
+                    kind, state: state, createdBy: authors.randomElement(using: &rng)!, fields: fields,
+                    youngPerson: world.harness.youngPerson,
                     deleted: true)
                 record.conflicts = [PermissionWorld.conflict(on: "(record)", current: .null, held: .object([rep.field: rep.updated]))]
                 seeded.append((record, []))
@@ -107,7 +110,8 @@ struct PermissionPropertyTests {
                 }
             case let expected:
                 if got != expected && !known {
-                    Issue.record("\(what): the domain model says \(expected); the server answered \(verdict.outcome.rawValue) \(verdict.code ?? "")")
+                    Issue.record(
+                        "\(what): the domain model says \(expected); the server answered \(verdict.outcome.rawValue) \(verdict.code ?? "")")
                 }
             }
             if planned.op.op == .create {
@@ -210,11 +214,13 @@ struct PermissionPropertyTests {
             expected = .forbidden
         } else if record.deleted {
             // Held on the tombstone (or refused as late): only a user who may never write it is forbidden.
-            expected = DomainPermissions.update(rep.group, state: record.state, author: author, role: role) == .forbidden ? .forbidden : .allowed
+            expected =
+                DomainPermissions.update(rep.group, state: record.state, author: author, role: role) == .forbidden ? .forbidden : .allowed
         } else {
             expected = DomainPermissions.update(rep.group, state: record.state, author: author, role: role, rewrites: rewrites)
         }
-        let name = record.deleted && expected == .forbidden ? "update of a deleted record, by a user who may never write the field" : "update"
+        let name =
+            record.deleted && expected == .forbidden ? "update of a deleted record, by a user who may never write the field" : "update"
         return Planned(
             op: op,
             cell: .init(kind: record.kind, operation: name, group: rep.group, from: record.state, to: nil, role: role, author: author),
@@ -242,7 +248,8 @@ struct PermissionPropertyTests {
         }
         let expected: Expect =
             sees(role, record, world)
-            ? DomainPermissions.move(record.kind, from: record.state, to: to, author: author, contributed: contributed, role: role) : .forbidden
+            ? DomainPermissions.move(record.kind, from: record.state, to: to, author: author, contributed: contributed, role: role)
+            : .forbidden
         return Planned(
             op: .transition(record.id, base: record.version, to: to, reason: reason),
             cell: .init(kind: record.kind, operation: "move", group: nil, from: record.state, to: to, role: role, author: author),
@@ -256,7 +263,8 @@ struct PermissionPropertyTests {
         guard !record.deleted else { return plannedUpdate(world, record, role: role, user: user, &rng) }
         // A stale base makes a delete that meets others' edits a conflict (still a discard decision).
         let base = rng.chance(0.3) ? 0 : record.version
-        let expected: Expect = sees(role, record, world) ? DomainPermissions.delete(record.kind, state: record.state, author: author, role: role) : .forbidden
+        let expected: Expect =
+            sees(role, record, world) ? DomainPermissions.delete(record.kind, state: record.state, author: author, role: role) : .forbidden
         return Planned(
             op: .delete(record.id, base: base),
             cell: .init(kind: record.kind, operation: "delete", group: nil, from: record.state, to: nil, role: role, author: author),
@@ -265,41 +273,51 @@ struct PermissionPropertyTests {
 
     // MARK: resolve
 
-    func plannedResolve(_ world: PermissionWorld, _ record: RecordSnapshot, role: Role, user: String, _ rng: inout SeededRandom) -> Planned {
-        guard let conflict = record.conflicts.randomElement(using: &rng) else { return plannedUpdate(world, record, role: role, user: user, &rng) }
+    func plannedResolve(_ world: PermissionWorld, _ record: RecordSnapshot, role: Role, user: String, _ rng: inout SeededRandom) -> Planned
+    {
+        guard let conflict = record.conflicts.randomElement(using: &rng) else {
+            return plannedUpdate(world, record, role: role, user: user, &rng)
+        }
         let choice = [ResolutionChoice.held, .value, .current].randomElement(using: &rng)!
         let author = record.createdBy == user
         let reps = Representative.of(record.kind)
         let visible = sees(role, record, world)
         if conflict.field == "(record)" {
             let restoring = reps.first { rep in conflict.held.objectValue?.keys.contains(rep.field) == true } ?? reps[0]
-            let value: JSONValue? = choice == .value ? .object([restoring.field: restoring.isList ? restoring.updated : restoring.resolution]) : nil
+            let value: JSONValue? =
+                choice == .value ? .object([restoring.field: restoring.isList ? restoring.updated : restoring.resolution]) : nil
             let held = conflict.held.objectValue ?? [:]
             // Restoring writes every field held (or given); the strictest of their groups decides.
-            let groups = Set((choice == .value ? [restoring.field] : Array(held.keys)).compactMap { field in reps.first { $0.field == field }?.group })
+            let groups = Set(
+                (choice == .value ? [restoring.field] : Array(held.keys)).compactMap { field in reps.first { $0.field == field }?.group })
             let expected: Expect =
                 visible
                 ? groups.map {
-                    DomainPermissions.resolveRecord(record.kind, choice, deleted: record.deleted, restoring: $0, state: record.state, author: author, role: role)
+                    DomainPermissions.resolveRecord(
+                        record.kind, choice, deleted: record.deleted, restoring: $0, state: record.state, author: author, role: role)
                 }.max(by: { Self.severity($0) < Self.severity($1) })
                     ?? DomainPermissions.resolveRecord(
-                        record.kind, choice, deleted: record.deleted, restoring: restoring.group, state: record.state, author: author, role: role)
+                        record.kind, choice, deleted: record.deleted, restoring: restoring.group, state: record.state, author: author,
+                        role: role)
                 : .forbidden
             return Planned(
                 op: .resolve(record.id, base: record.version, conflict: conflict.id, choice: choice, value: value),
                 cell: .init(
-                    kind: record.kind, operation: "resolve (record) \(choice.rawValue)", group: nil, from: record.state, to: nil, role: role,
+                    kind: record.kind, operation: "resolve (record) \(choice.rawValue)", group: nil, from: record.state, to: nil,
+                    role: role,
                     author: author),
                 expected: expected)
         }
         let path = FieldPath(conflict.field)
         let rep = reps.first { $0.field == path?.field } ?? reps[0]
         let value: JSONValue? =
-            choice != .value ? nil
+            choice != .value
+            ? nil
             : rep.field == "yearGroup" ? "Y11" : rep.field == "qaRating" ? "AMBER" : .string(Self.lines.randomElement(using: &rng)!)
         let expected: Expect =
             visible
-            ? DomainPermissions.resolve(rep.group, choice, state: record.state, author: author, role: role, onExistingItem: path?.item != nil)
+            ? DomainPermissions.resolve(
+                rep.group, choice, state: record.state, author: author, role: role, onExistingItem: path?.item != nil)
             : .forbidden
         return Planned(
             op: .resolve(record.id, base: record.version, conflict: conflict.id, choice: choice, value: value),

@@ -30,7 +30,8 @@ struct SQLiteOnLinuxTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for n in 0..<40 {
-                    _ = try await h.push(device, [.create(UUID(), kind: .visit, youngPerson: h.youngPerson, fields: ["purpose": .string("visit \(n)")])])
+                    _ = try await h.push(
+                        device, [.create(UUID(), kind: .visit, youngPerson: h.youngPerson, fields: ["purpose": .string("visit \(n)")])])
                 }
             }
             for _ in 0..<3 {
@@ -38,8 +39,10 @@ struct SQLiteOnLinuxTests {
                     var last = 0
                     for _ in 0..<40 {
                         let (count, maxVersion): (Int, Int64) = try await h.database.pool.read { db in
-                            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM records") ?? 0,
-                             try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(version), 0) FROM records") ?? 0)
+                            (
+                                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM records") ?? 0,
+                                try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(version), 0) FROM records") ?? 0
+                            )
                         }
                         #expect(count >= last, "a reader never sees records disappear")
                         #expect(Int64(count) == maxVersion, "versions are dense and visible in commit order")

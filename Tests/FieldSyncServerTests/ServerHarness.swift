@@ -41,7 +41,7 @@ final class ServerHarness: @unchecked Sendable {
 
     /// Adds the team unless it is there already (teams are made by `team add` only).
     func ensureTeam(_ team: String) throws {
-        do { _ = try admin.addTeam(name: team) } catch where error.code == "team_exists" {}
+        do { _ = try admin.addTeam(name: team) } catch  where error.code == "team_exists" {}
     }
 
     /// Sends operations as the device's next change set.
@@ -67,7 +67,8 @@ final class ServerHarness: @unchecked Sendable {
 
     /// Every record in the device's scope after the cursor, as the device would pull it.
     func pull(_ device: AuthenticatedDevice, after cursor: FeedCursor) async throws -> PullPage {
-        let page = try await FeedReader(database: database, writer: writer).page(for: device, after: cursor, limit: WireProtocol.maxPageSize)
+        let page = try await FeedReader(database: database, writer: writer).page(
+            for: device, after: cursor, limit: WireProtocol.maxPageSize)
         return try JSONDecoder().decode(PullPage.self, from: page)
     }
 }

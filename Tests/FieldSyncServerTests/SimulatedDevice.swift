@@ -85,7 +85,10 @@ final class SimulatedDevice {
             let id = UUID()
             let scheduled = rng.chance(0.3)
             let line = "\(name) opens \(id.uuidString.prefix(6))"
-            enqueue(.create(id, kind: .visit, youngPerson: youngPerson, state: scheduled ? "SCHEDULED" : nil, fields: ["childViews": .string(line)]))
+            enqueue(
+                .create(
+                    id, kind: .visit, youngPerson: youngPerson, state: scheduled ? "SCHEDULED" : nil, fields: ["childViews": .string(line)])
+            )
             ledger.append(.line(record: id, field: "childViews", line: line))
             return
         }
@@ -134,7 +137,8 @@ final class SimulatedDevice {
                 let status: JSONValue = .string(["OPEN", "DONE", "CANCELLED"][Int(rng.next() % 3)])
                 item["status"] = status
                 items[n] = .object(item)
-                ledger.append(.member(record: record.id, field: "actions", id: item["id"]?.stringValue ?? "", member: "status", value: status))
+                ledger.append(
+                    .member(record: record.id, field: "actions", id: item["id"]?.stringValue ?? "", member: "status", value: status))
             } else {
                 items.remove(at: Int(rng.next() % UInt64(items.count)))
             }

@@ -59,7 +59,8 @@ struct ExportWriter {
     mutating func end(_ summary: ExportSummary) {
         guard format == .json else { return }
         let encoder = WireProtocol.makeEncoder()
-        let tail = "],\"notReconciled\":" + String(decoding: (try? encoder.encode(summary.notReconciled)) ?? Data("[]".utf8), as: UTF8.self)
+        let tail =
+            "],\"notReconciled\":" + String(decoding: (try? encoder.encode(summary.notReconciled)) ?? Data("[]".utf8), as: UTF8.self)
             + ",\"unsentOnDevices\":" + String(decoding: (try? encoder.encode(summary.unsentOnDevices)) ?? Data("[]".utf8), as: UTF8.self)
             + ",\"cursor\":\"\(summary.cursor)\"}\n"
         emit(tail)

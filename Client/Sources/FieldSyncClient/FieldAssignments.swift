@@ -24,7 +24,8 @@ public enum FieldAssignments {
         do { return try readInput(source) } catch {
             throw ClientError(
                 "unreadable_input",
-                "Cannot read \(target) from \(source == "-" ? "standard input" : source): \(error.localizedDescription) (write @@ for a value that starts with @)")
+                "Cannot read \(target) from \(source == "-" ? "standard input" : source): \(error.localizedDescription) (write @@ for a value that starts with @)"
+            )
         }
     }
 
@@ -42,7 +43,8 @@ public enum FieldAssignments {
             let name = String(target.prefix { $0 != "[" && $0 != "." })
             guard let spec = schema.field(name) else {
                 throw ClientError(
-                    "unknown_field", "A \(kind.rawValue) record has no field '\(name)'. Fields: \(schema.fieldOrder.joined(separator: ", ")).")
+                    "unknown_field",
+                    "A \(kind.rawValue) record has no field '\(name)'. Fields: \(schema.fieldOrder.joined(separator: ", ")).")
             }
             touched.insert(name)
             let rest = target.dropFirst(name.count)
@@ -52,14 +54,18 @@ public enum FieldAssignments {
             case (.scalar(.object(let members)), "=", "."):
                 let member = String(rest.dropFirst())
                 guard let memberType = members[member] else {
-                    throw ClientError("unknown_field", "\(name) has no member '\(member)'. Members: \(members.keys.sorted().joined(separator: ", ")).")
+                    throw ClientError(
+                        "unknown_field", "\(name) has no member '\(member)'. Members: \(members.keys.sorted().joined(separator: ", ")).")
                 }
                 var object = fields[name]?.objectValue ?? [:]
                 object[member] = try value(text, for: .scalar(memberType), name: "\(name).\(member)")
                 fields[name] = .object(object)
             case (.list(let list), "+=", nil):
                 guard case .object(var item)? = try? WireProtocol.makeDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
-                    throw ClientError("bad_assignment", "\(name)+= takes an item as a JSON object, e.g. \(name)+='{\"\(list.itemFields.keys.sorted().first ?? "member")\": \"…\"}'")
+                    throw ClientError(
+                        "bad_assignment",
+                        "\(name)+= takes an item as a JSON object, e.g. \(name)+='{\"\(list.itemFields.keys.sorted().first ?? "member")\": \"…\"}'"
+                    )
                 }
                 if item["id"] == nil { item["id"] = .string(UUID().uuidString.lowercased()) }
                 fields[name] = .array((fields[name]?.arrayValue ?? []) + [.object(item)])
@@ -73,19 +79,24 @@ public enum FieldAssignments {
                 let id = try itemId(String(rest[rest.index(after: rest.startIndex)..<close]), in: fields[name], field: name)
                 let member = String(rest[rest.index(close, offsetBy: 2)...])
                 guard let memberKind = list.itemFields[member] else {
-                    throw ClientError("unknown_field", "Items of \(name) have no member '\(member)'. Members: \(list.itemFields.keys.sorted().joined(separator: ", ")).")
+                    throw ClientError(
+                        "unknown_field",
+                        "Items of \(name) have no member '\(member)'. Members: \(list.itemFields.keys.sorted().joined(separator: ", ")).")
                 }
                 let newValue = try value(text, for: memberKind, name: "\(name)[\(id)].\(member)")
-                fields[name] = .array((fields[name]?.arrayValue ?? []).map { item in
-                    guard var object = item.objectValue, object["id"]?.stringValue?.lowercased() == id else { return item }
-                    object[member] = newValue
-                    return .object(object)
-                })
+                fields[name] = .array(
+                    (fields[name]?.arrayValue ?? []).map { item in
+                        guard var object = item.objectValue, object["id"]?.stringValue?.lowercased() == id else { return item }
+                        object[member] = newValue
+                        return .object(object)
+                    })
             default:
                 throw ClientError("bad_assignment", "'\(word)' does not fit the \(spec.kind.kindName) field \(name).")
             }
         }
-        return fields.filter { touched.contains($0.key) }.merging(touched.filter { fields[$0] == nil }.map { ($0, JSONValue.null) }) { a, _ in a }
+        return fields.filter { touched.contains($0.key) }.merging(touched.filter { fields[$0] == nil }.map { ($0, JSONValue.null) }) {
+            a, _ in a
+        }
     }
 
     static func split(_ word: String) -> (String, String, String)? {
@@ -105,7 +116,8 @@ public enum FieldAssignments {
         guard ids.count == 1 else {
             throw ClientError(
                 ids.isEmpty ? "item_not_found" : "ambiguous_item_id",
-                ids.isEmpty ? "\(field) has no item with id \(text)." : "'\(text)' matches \(ids.count) items of \(field); give more of the id.")
+                ids.isEmpty
+                    ? "\(field) has no item with id \(text)." : "'\(text)' matches \(ids.count) items of \(field); give more of the id.")
         }
         return ids[0]
     }

@@ -69,7 +69,8 @@ extension FieldSyncDevice {
     }
 
     /// Push everything unsent, in order, then pull every change after the cursor.
-    public func sync(pageSize: Int = WireProtocol.defaultPageSize, progress: (@Sendable (SyncProgress) -> Void)? = nil) async throws(ClientError)
+    public func sync(pageSize: Int = WireProtocol.defaultPageSize, progress: (@Sendable (SyncProgress) -> Void)? = nil)
+        async throws(ClientError)
         -> SyncReport
     {
         var report = SyncReport()
@@ -79,13 +80,13 @@ extension FieldSyncDevice {
                 do throws(ClientError) {
                     try await push(connection, &report, progress)
                     if report.reachable { try await pull(connection, pageSize: pageSize, &report, progress) }
-                } catch where error.code == ClientError.serverUnreachableCode {
+                } catch  where error.code == ClientError.serverUnreachableCode {
                     report.reachable = false
                     report.message = error.message
                 }
                 return report
             }
-        } catch where error.code == ErrorCode.deviceRevoked.rawValue {
+        } catch  where error.code == ErrorCode.deviceRevoked.rawValue {
             try wipe()
             report.wiped = true
             report.message = "\(error.message) This device's local store has been erased."
@@ -99,15 +100,23 @@ extension FieldSyncDevice {
         return report
     }
 
-    func push(_ connection: ServerConnection, _ report: inout SyncReport, _ progress: (@Sendable (SyncProgress) -> Void)?) async throws(ClientError) {
+    func push(_ connection: ServerConnection, _ report: inout SyncReport, _ progress: (@Sendable (SyncProgress) -> Void)?)
+        async throws(ClientError)
+    {
         let total = try store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
         // Bounded: each round answers or drops the oldest entry, or stops.
         for _ in 0..<total {
-            guard let (sequence, sealed) = try store.read({ db -> (Int64, Data)? in
-                try Row.fetchOne(db, sql: "SELECT sequence, body FROM outbox ORDER BY sequence LIMIT 1").map { ($0["sequence"], $0["body"]) }
-            }) else { return }
+            guard
+                let (sequence, sealed) = try store.read({ db -> (Int64, Data)? in
+                    try Row.fetchOne(db, sql: "SELECT sequence, body FROM outbox ORDER BY sequence LIMIT 1").map {
+                        ($0["sequence"], $0["body"])
+                    }
+                })
+            else { return }
             let body = try store.cipher.open(sealed, for: .outbox(sequence))
-            try store.write { db in try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1 WHERE sequence = ?", arguments: [sequence]) }
+            try store.write { db in
+                try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1 WHERE sequence = ?", arguments: [sequence])
+            }
             let answer = try await connection.send(.post, "v1/changesets", body: body, headers: try healthHeaders())
             let changeSet: ChangeSet
             do { changeSet = try decoder.decode(ChangeSet.self, from: body) } catch { throw .storage(error) }
@@ -147,7 +156,8 @@ extension FieldSyncDevice {
         let stored: [StoredVerdict] = try store.write { db in
             var stored: [StoredVerdict] = []
             for verdict in verdicts {
-                let op = changeSet.operations.indices.contains(verdict.index) ? changeSet.operations[verdict.index] : changeSet.operations[0]
+                let op =
+                    changeSet.operations.indices.contains(verdict.index) ? changeSet.operations[verdict.index] : changeSet.operations[0]
                 let entry = StoredVerdict(
                     changeSet: changeSet.id, index: verdict.index, record: verdict.record, outcome: verdict.outcome, code: verdict.code,
                     message: verdict.message, version: verdict.version, receivedAt: now, operation: op)
@@ -183,16 +193,21 @@ extension FieldSyncDevice {
         }
     }
 
-    func pull(_ connection: ServerConnection, pageSize: Int, _ report: inout SyncReport, _ progress: (@Sendable (SyncProgress) -> Void)?) async throws(ClientError) {
+    func pull(_ connection: ServerConnection, pageSize: Int, _ report: inout SyncReport, _ progress: (@Sendable (SyncProgress) -> Void)?)
+        async throws(ClientError)
+    {
         // Set when the server refused the cursor and the device pulls its whole scope again: the
         // records received, so what is held but no longer sent can be removed at the end.
         var resynced: Set<UUID>?
         // Bounded: a feed has at most one page per `pageSize` records; a million pages is far beyond any store.
         for _ in 0..<1_000_000 {
-            let cursor = resynced != nil && report.pages == 0 ? FeedCursor.start.token
+            let cursor =
+                resynced != nil && report.pages == 0
+                ? FeedCursor.start.token
                 : try store.read { db in try store.setting(SettingKey.cursor, in: db) } ?? FeedCursor.start.token
             let answer = try await connection.send(
-                .get, "v1/changes", query: [URLQueryItem(name: "after", value: cursor), URLQueryItem(name: "limit", value: String(pageSize))],
+                .get, "v1/changes",
+                query: [URLQueryItem(name: "after", value: cursor), URLQueryItem(name: "limit", value: String(pageSize))],
                 headers: try healthHeaders(), acceptsGzip: true)  // pages are about 3.6× smaller gzipped: devices sync on 4G
             guard answer.status == 200 else {
                 if answer.status >= 500 {
@@ -258,7 +273,8 @@ extension FieldSyncDevice {
                 try rebuildLocal(record.id, server: record, in: db)
             }
             for youngPerson in page.removed ?? [] {
-                try db.execute(sql: "INSERT OR IGNORE INTO departed_young_people(young_person) VALUES (?)", arguments: [youngPerson.uuidString])
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO departed_young_people(young_person) VALUES (?)", arguments: [youngPerson.uuidString])
             }
             try store.setSetting(SettingKey.cursor, page.cursor, in: db)
         }
@@ -310,7 +326,8 @@ extension FieldSyncDevice {
         guard report.reachable, report.unsent == 0 else {
             throw ClientError(
                 "unsent_changes",
-                "\(report.unsent) change(s) could not be sent (\(report.message ?? "the server did not take them")); retire the device once it has synced everything.")
+                "\(report.unsent) change(s) could not be sent (\(report.message ?? "the server did not take them")); retire the device once it has synced everything."
+            )
         }
         let answer = try await withConnection { connection throws(ClientError) in try await connection.send(.post, "v1/device/retire") }
         guard answer.status == 200 else { throw Self.refusal(answer) }

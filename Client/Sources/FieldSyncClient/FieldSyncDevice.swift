@@ -29,7 +29,9 @@ public final class FieldSyncDevice: Sendable {
 
     /// A record is sealed as `DirectJSON` writes it (the same JSON, without the `Encodable`
     /// machinery: a first sync seals every record it receives).
-    func seal(_ record: RecordSnapshot, for row: SealedRow) throws -> Data { try store.cipher.seal(try DirectJSON.encode(record), for: row) }
+    func seal(_ record: RecordSnapshot, for row: SealedRow) throws -> Data {
+        try store.cipher.seal(try DirectJSON.encode(record), for: row)
+    }
 
     /// Opens a sealed value from its row and decodes it.
     func unseal<T: Decodable>(_ type: T.Type, _ data: Data, from row: SealedRow) throws -> T {
@@ -72,7 +74,8 @@ public final class FieldSyncDevice: Sendable {
         try store.write { db in
             try store.setSetting(SettingKey.server, server, in: db)
             try store.setSetting(
-                SettingKey.token, try store.cipher.seal(Data(response.token.utf8), for: .setting(SettingKey.token)).base64EncodedString(), in: db)
+                SettingKey.token, try store.cipher.seal(Data(response.token.utf8), for: .setting(SettingKey.token)).base64EncodedString(),
+                in: db)
             try store.setSetting(SettingKey.device, response.device, in: db)
             try store.setSetting(SettingKey.user, response.user, in: db)
             try store.setSetting(SettingKey.role, response.role, in: db)
@@ -90,7 +93,9 @@ public final class FieldSyncDevice: Sendable {
         -> RecordSnapshot
     {
         let op = ChangeOperation.create(UUID(), kind: kind, youngPerson: youngPerson, state: state, fields: fields)
-        do { try OperationCheck.check(op, context: "The new \(kind.rawValue) record") } catch { throw ClientError(error.code.rawValue, error.message) }
+        do { try OperationCheck.check(op, context: "The new \(kind.rawValue) record") } catch {
+            throw ClientError(error.code.rawValue, error.message)
+        }
         return try enqueue(op)
     }
 
@@ -115,13 +120,15 @@ public final class FieldSyncDevice: Sendable {
                 let options = (lifecycle.transitions[current.state] ?? []).joined(separator: " or ")
                 throw ClientError(
                     "transition_not_allowed",
-                    "A \(current.state) \(current.kind.rawValue) record can move to \(options.isEmpty ? "no other state" : options), not \(state).")
+                    "A \(current.state) \(current.kind.rawValue) record can move to \(options.isEmpty ? "no other state" : options), not \(state)."
+                )
             }
             if let check = lifecycle.entryChecks[state] {
                 let problems = check(current.fields)
                 if !problems.isEmpty {
                     throw ClientError(
-                        "transition_check_failed", "The \(current.kind.rawValue) cannot become \(state) yet: \(problems.joined(separator: " "))")
+                        "transition_check_failed",
+                        "The \(current.kind.rawValue) cannot become \(state) yet: \(problems.joined(separator: " "))")
                 }
             }
             return try enqueue(.transition(id, base: try serverVersion(id, in: db), to: state, reason: reason), in: db)
@@ -139,9 +146,11 @@ public final class FieldSyncDevice: Sendable {
     public func resolve(conflict id: UUID, choice: ResolutionChoice, value: JSONValue? = nil) throws(ClientError) -> RecordSnapshot {
         try store.write { db in
             guard let record = try localRecords(in: db).first(where: { $0.conflicts.contains { $0.id == id } }) else {
-                throw ClientError("conflict_not_found", "There is no open conflict \(id) on this device. List them with: fieldsync conflicts")
+                throw ClientError(
+                    "conflict_not_found", "There is no open conflict \(id) on this device. List them with: fieldsync conflicts")
             }
-            return try enqueue(.resolve(record.id, base: try serverVersion(record.id, in: db), conflict: id, choice: choice, value: value), in: db)
+            return try enqueue(
+                .resolve(record.id, base: try serverVersion(record.id, in: db), conflict: id, choice: choice, value: value), in: db)
         }
     }
 
@@ -190,10 +199,12 @@ public final class FieldSyncDevice: Sendable {
         try store.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT id, document, pending FROM local_records WHERE (? IS NULL OR kind = ?) AND (? OR deleted = 0) ORDER BY updated_at, id",
+                sql:
+                    "SELECT id, document, pending FROM local_records WHERE (? IS NULL OR kind = ?) AND (? OR deleted = 0) ORDER BY updated_at, id",
                 arguments: [kind?.rawValue, kind?.rawValue, includeDeleted]
             ).map {
-                LocalRecord(snapshot: try unseal(RecordSnapshot.self, $0["document"] as Data, from: .localRecord($0["id"])), pending: $0["pending"])
+                LocalRecord(
+                    snapshot: try unseal(RecordSnapshot.self, $0["document"] as Data, from: .localRecord($0["id"])), pending: $0["pending"])
             }
         }
     }
@@ -246,16 +257,22 @@ public final class FieldSyncDevice: Sendable {
         if let server {
             view = server
         } else {
-            view = try Data.fetchOne(db.cachedStatement(sql: "SELECT document FROM server_records WHERE id = ?"), arguments: [id.uuidString])
-                .map { try unseal(RecordSnapshot.self, $0, from: .serverRecord(id.uuidString)) }
+            view = try Data.fetchOne(
+                db.cachedStatement(sql: "SELECT document FROM server_records WHERE id = ?"), arguments: [id.uuidString]
+            )
+            .map { try unseal(RecordSnapshot.self, $0, from: .serverRecord(id.uuidString)) }
         }
         let pending = try Row.fetchAll(
             db.cachedStatement(
-                sql: "SELECT o.sequence, o.body FROM outbox o JOIN outbox_records r ON r.sequence = o.sequence WHERE r.record = ? ORDER BY o.sequence"),
+                sql:
+                    "SELECT o.sequence, o.body FROM outbox o JOIN outbox_records r ON r.sequence = o.sequence WHERE r.record = ? ORDER BY o.sequence"
+            ),
             arguments: [id.uuidString])
         if pending.isEmpty {
             // Sealed again for its own row: a value sealed for server_records does not open from local_records.
-            if let view { try saveLocal(view, pending: false, in: db) } else {
+            if let view {
+                try saveLocal(view, pending: false, in: db)
+            } else {
                 try db.execute(sql: "DELETE FROM local_records WHERE id = ?", arguments: [id.uuidString])
             }
             return

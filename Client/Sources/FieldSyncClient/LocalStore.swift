@@ -32,7 +32,8 @@ final class LocalStore: Sendable {
             guard create else {
                 throw ClientError(
                     "store_missing",
-                    "There is no local store at \(path). Enrol this device first (fieldsync enrol --server URL --code CODE), or point --store (or FIELDSYNC_STORE) at the store you meant.")
+                    "There is no local store at \(path). Enrol this device first (fieldsync enrol --server URL --code CODE), or point --store (or FIELDSYNC_STORE) at the store you meant."
+                )
             }
             try Self.makeStore(at: path, keyFile: keyFile)
         }
@@ -72,17 +73,20 @@ final class LocalStore: Sendable {
         // Every refusal comes before anything is written to the file.
         let check = contents.keyCheck.flatMap { Data(base64Encoded: $0) }
         if let check {
-            let opened = contents.sealScheme == Self.sealScheme
+            let opened =
+                contents.sealScheme == Self.sealScheme
                 ? try? cipher.open(check, for: .setting(SettingKey.keyCheck)) : try? cipher.openUnbound(check)
             guard opened == Self.keyCheck else {
                 throw ClientError(
                     "store_key_mismatch",
-                    "The local store at \(path) cannot be read with the key at \(keyFile.path): the key belongs to another store. Nothing was changed.")
+                    "The local store at \(path) cannot be read with the key at \(keyFile.path): the key belongs to another store. Nothing was changed."
+                )
             }
         } else if contents.holdsSealedValues {
             throw ClientError(
                 "store_damaged",
-                "The local store at \(path) holds sealed values but no key check: it was altered or damaged. Nothing was changed. Restore it from a backup, or move it aside and enrol again.")
+                "The local store at \(path) holds sealed values but no key check: it was altered or damaged. Nothing was changed. Restore it from a backup, or move it aside and enrol again."
+            )
         }
         do {
             try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
@@ -110,8 +114,11 @@ final class LocalStore: Sendable {
         let fm = FileManager.default
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty, !fm.fileExists(atPath: directory) {
-            do { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) } catch {
-                throw ClientError("storage_error", "Cannot create the folder \(directory) for the local store: \(error.localizedDescription)")
+            do {
+                try fm.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw ClientError(
+                    "storage_error", "Cannot create the folder \(directory) for the local store: \(error.localizedDescription)")
             }
         }
         let cipher = StoreCipher(key: try keyFile.loadOrCreate())

@@ -49,7 +49,8 @@ struct StoreCipher: Sendable {
         } catch {
             throw ClientError(
                 "store_value_invalid",
-                "A value in the local store does not open with this device's key for the row it is in: the store was altered (values moved between rows) or damaged. Nothing was shown or changed. Restore the store from a backup, or move it aside and enrol again (unsent edits in it would be lost).")
+                "A value in the local store does not open with this device's key for the row it is in: the store was altered (values moved between rows) or damaged. Nothing was shown or changed. Restore the store from a backup, or move it aside and enrol again (unsent edits in it would be lost)."
+            )
         }
     }
 
@@ -74,7 +75,8 @@ public struct StoreKeyFile: Sendable {
     /// The key file for a store: in `$FIELDSYNC_KEY_DIR` (default `~/.fieldsync/keys`), named by a
     /// hash of the store's absolute path.
     public static func `for`(storePath: String) -> StoreKeyFile {
-        let directory = ProcessInfo.processInfo.environment["FIELDSYNC_KEY_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        let directory =
+            ProcessInfo.processInfo.environment["FIELDSYNC_KEY_DIR"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (NSHomeDirectory() as NSString).appendingPathComponent(".fieldsync/keys")
         let absolute = URL(fileURLWithPath: storePath).standardizedFileURL.path
         let name = SHA256.hash(data: Data(absolute.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
@@ -114,7 +116,9 @@ public struct StoreKeyFile: Sendable {
         let temporary = path + ".new-\(getpid())"
         unlink(temporary)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else { throw ClientError("storage_error", "Cannot write the store key at \(path): \(String(cString: strerror(errno))).") }
+        guard fd >= 0 else {
+            throw ClientError("storage_error", "Cannot write the store key at \(path): \(String(cString: strerror(errno))).")
+        }
         let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         let synced = fsync(fd)
         close(fd)

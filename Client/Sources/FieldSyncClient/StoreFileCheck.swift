@@ -49,13 +49,14 @@ enum StoreFileCheck {
         contents.isFieldSyncStore = true
         contents.keyCheck = try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [SettingKey.keyCheck])
         contents.sealScheme = try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [SettingKey.sealScheme])
-        contents.holdsSealedValues = try Bool.fetchOne(
-            db,
-            sql: """
-                SELECT EXISTS(SELECT 1 FROM settings WHERE key IN (?, ?)) OR EXISTS(SELECT 1 FROM server_records)
-                  OR EXISTS(SELECT 1 FROM local_records) OR EXISTS(SELECT 1 FROM outbox) OR EXISTS(SELECT 1 FROM verdicts)
-                """,
-            arguments: [SettingKey.keyCheck, SettingKey.token]) ?? true
+        contents.holdsSealedValues =
+            try Bool.fetchOne(
+                db,
+                sql: """
+                    SELECT EXISTS(SELECT 1 FROM settings WHERE key IN (?, ?)) OR EXISTS(SELECT 1 FROM server_records)
+                      OR EXISTS(SELECT 1 FROM local_records) OR EXISTS(SELECT 1 FROM outbox) OR EXISTS(SELECT 1 FROM verdicts)
+                    """,
+                arguments: [SettingKey.keyCheck, SettingKey.token]) ?? true
         return contents
     }
 

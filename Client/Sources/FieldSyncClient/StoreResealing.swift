@@ -9,7 +9,9 @@ import GRDB
 enum StoreResealing {
     static func reseal(_ db: Database, cipher: StoreCipher, store: String) throws {
         // Another process may have re-sealed it while this one waited for the lock.
-        if try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [SettingKey.sealScheme]) == LocalStore.sealScheme {
+        if try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [SettingKey.sealScheme])
+            == LocalStore.sealScheme
+        {
             return
         }
         for key in [SettingKey.keyCheck, SettingKey.token] {
@@ -30,7 +32,8 @@ enum StoreResealing {
                 guard record.id == UUID(uuidString: id) else {
                     throw ClientError(
                         "store_value_invalid",
-                        "The local store at \(store) has record \(record.id.uuidString.lowercased()) in the row of \(id.lowercased()) (\(table)): it was altered. Nothing was changed.")
+                        "The local store at \(store) has record \(record.id.uuidString.lowercased()) in the row of \(id.lowercased()) (\(table)): it was altered. Nothing was changed."
+                    )
                 }
                 try db.execute(
                     sql: "UPDATE \(table) SET document = ? WHERE id = ?", arguments: [try cipher.seal(plain, for: row(id)), id])

@@ -1,4 +1,5 @@
 import FieldSyncProtocol
+
 /// The bank-holiday file format: one holiday per line, its date `YYYY-MM-DD`, then spaces or a
 /// tab, then its name. A line whose first non-blank character is `#` is a comment; blank lines
 /// are skipped. For example:

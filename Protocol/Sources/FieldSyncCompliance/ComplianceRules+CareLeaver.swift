@@ -1,4 +1,5 @@
 import FieldSyncProtocol
+
 /// Personal adviser visits to a care leaver: Care Leavers (England) Regulations 2010 reg 8(2) and
 /// the local 8-week standard (domain model §4.3). The visit before each pathway-plan review
 /// (CL-PRE) and the agreed frequency for 21 to 25 year olds (CL-21P) are not computed here.

@@ -1,4 +1,5 @@
 import FieldSyncProtocol
+
 /// Visits to a child in care: Care Planning, Placement and Case Review (England) Regulations 2010,
 /// reg 28(2) (domain model §4.1). The placed-with-parent, reg 24 and long-term-foster variants
 /// (V-R19, V-R24, V-CO-P, V-LTF) are not computed here.

@@ -1,4 +1,5 @@
 import FieldSyncProtocol
+
 /// PEP rules (domain model §4.4): the initial PEP (P-INIT) and the termly review (P-TERM).
 extension ComplianceRules {
     /// How many working days after entering care the initial PEP is due: it must be available for

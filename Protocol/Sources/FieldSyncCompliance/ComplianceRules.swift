@@ -1,4 +1,5 @@
 import FieldSyncProtocol
+
 /// The compliance rules a supervisor needs computed (domain model §4), as pure functions of a
 /// young person's facts, their records and the day to judge on (`asOf`, a London date).
 ///

@@ -1,4 +1,5 @@
 import FieldSyncProtocol
+
 /// England and Wales bank holidays, 2024 to 2028, in the bank-holiday file format (see
 /// ``BankHolidayFile``), so the same text could be written out as the admin-editable file.
 ///

@@ -1,4 +1,5 @@
 import FieldSyncProtocol
+
 /// One PEP, reduced to what the PEP rules read.
 public struct PepFact: Sendable, Hashable, Codable {
     /// Written `2026/27`.

@@ -1,4 +1,5 @@
 import FieldSyncProtocol
+
 /// A school term, placed by fixed calendar dates.
 ///
 /// A design simplification [D]: AUTUMN is 1 September to 31 December, SPRING 1 January to 31 March

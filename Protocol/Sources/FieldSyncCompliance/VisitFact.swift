@@ -1,4 +1,5 @@
 import FieldSyncProtocol
+
 /// One visit record, reduced to what the visit rules read.
 public struct VisitFact: Sendable, Hashable, Codable {
     /// The London date of `actualStart`: compliance counts a visit on the day it happened.

@@ -1,4 +1,5 @@
 import FieldSyncProtocol
+
 /// Working days: Monday to Friday, except bank holidays (domain model §4). The first PEP and the
 /// first looked-after review are counted in these, not in school days.
 public struct WorkingDayCalendar: Sendable {

@@ -40,7 +40,10 @@ extension JSONByteReader {
     /// The four members of ``ChangeSet``, all required.
     mutating func changeSet() throws(Failure) -> ChangeSet {
         try open(UInt8(ascii: "{"))
-        var id: UUID?, deviceSequence: Int64?, madeAt: String?, operations: [ChangeOperation]?
+        var id: UUID?
+        var deviceSequence: Int64?
+        var madeAt: String?
+        var operations: [ChangeOperation]?
         var first = true
         while try nextMember(&first) {
             let name = try plainMemberName()
@@ -71,9 +74,19 @@ extension JSONByteReader {
     /// One operation: `op` and `record` required, the rest optional and nil when `null`.
     mutating func operation() throws(Failure) -> ChangeOperation {
         try open(UInt8(ascii: "{"))
-        var op: OperationType?, record: UUID?, kind: RecordKind?, youngPerson: UUID?, state: String?, base: Int64?
-        var fields: [String: JSONValue]?, baseFields: [String: JSONValue]?, to: String?, reason: String?
-        var conflict: UUID?, choice: ResolutionChoice?, value: JSONValue?
+        var op: OperationType?
+        var record: UUID?
+        var kind: RecordKind?
+        var youngPerson: UUID?
+        var state: String?
+        var base: Int64?
+        var fields: [String: JSONValue]?
+        var baseFields: [String: JSONValue]?
+        var to: String?
+        var reason: String?
+        var conflict: UUID?
+        var choice: ResolutionChoice?
+        var value: JSONValue?
         var seen: UInt16 = 0
         var first = true
         while try nextMember(&first) {
@@ -142,8 +155,11 @@ enum OperationMember: UInt8 {
             case 4: name.matches("kind") ? .kind : name.matches("base") ? .base : nil
             case 5: name.matches("state") ? .state : name.matches("value") ? .value : nil
             case 6:
-                name.matches("record") ? .record : name.matches("fields") ? .fields
-                    : name.matches("reason") ? .reason : name.matches("choice") ? .choice : nil
+                name.matches("record")
+                    ? .record
+                    : name.matches("fields")
+                        ? .fields
+                        : name.matches("reason") ? .reason : name.matches("choice") ? .choice : nil
             case 8: name.matches("conflict") ? .conflict : nil
             case 10: name.matches("baseFields") ? .baseFields : nil
             case 11: name.matches("youngPerson") ? .youngPerson : nil

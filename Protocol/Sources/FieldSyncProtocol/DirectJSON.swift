@@ -132,7 +132,11 @@ struct JSONBytes {
         case .integer(let i): integer(i)
         case .number(let d):
             // Finite by validation; Swift's shortest round-trip form, as JSONEncoder writes it.
-            if d == d.rounded(), abs(d) < 1e15 { bytes.append(contentsOf: String(Int64(d)).utf8) } else { bytes.append(contentsOf: "\(d)".utf8) }
+            if d == d.rounded(), abs(d) < 1e15 {
+                bytes.append(contentsOf: String(Int64(d)).utf8)
+            } else {
+                bytes.append(contentsOf: "\(d)".utf8)
+            }
         case .string(let s): string(s)
         case .array(let items):
             bytes.append(UInt8(ascii: "["))
@@ -168,20 +172,32 @@ struct JSONBytes {
             // Rare, and nested: the general encoder writes these.
             bytes.append(contentsOf: try WireProtocol.makeEncoder().encode(r.conflicts))
         }
-        key("createdAt"); string(r.createdAt)
-        key("createdBy"); string(r.createdBy)
-        key("deleted"); bool(r.deleted)
-        key("fieldVersions"); object(r.fieldVersions) { $0.integer($1) }
+        key("createdAt")
+        string(r.createdAt)
+        key("createdBy")
+        string(r.createdBy)
+        key("deleted")
+        bool(r.deleted)
+        key("fieldVersions")
+        object(r.fieldVersions) { $0.integer($1) }
         key("fields")
         if let fieldsJSON { bytes.append(contentsOf: fieldsJSON) } else { object(r.fields) { $0.value($1) } }
-        key("id"); uuid(r.id)
-        key("kind"); string(r.kind.rawValue)
-        key("state"); string(r.state)
-        key("stateVersion"); integer(r.stateVersion)
-        key("updatedAt"); string(r.updatedAt)
-        key("updatedBy"); string(r.updatedBy)
-        key("version"); integer(r.version)
-        key("youngPerson"); uuid(r.youngPerson)
+        key("id")
+        uuid(r.id)
+        key("kind")
+        string(r.kind.rawValue)
+        key("state")
+        string(r.state)
+        key("stateVersion")
+        integer(r.stateVersion)
+        key("updatedAt")
+        string(r.updatedAt)
+        key("updatedBy")
+        string(r.updatedBy)
+        key("version")
+        integer(r.version)
+        key("youngPerson")
+        uuid(r.youngPerson)
         bytes.append(UInt8(ascii: "}"))
     }
 
@@ -220,10 +236,14 @@ struct JSONBytes {
     /// verdict's code, conflicts, index, message, outcome, record, version (absent ones left out).
     mutating func result(_ r: ChangeSetResult) {
         bytes.append(UInt8(ascii: "{"))
-        key("appliedAt", first: true); string(r.appliedAt)
-        key("changeSet"); uuid(r.changeSet)
-        key("deviceSequence"); integer(r.deviceSequence)
-        key("replayed"); bool(r.replayed)
+        key("appliedAt", first: true)
+        string(r.appliedAt)
+        key("changeSet")
+        uuid(r.changeSet)
+        key("deviceSequence")
+        integer(r.deviceSequence)
+        key("replayed")
+        bool(r.replayed)
         key("verdicts")
         bytes.append(UInt8(ascii: "["))
         for (n, v) in r.verdicts.enumerated() {
@@ -234,7 +254,10 @@ struct JSONBytes {
                 key(name, first: first)
                 first = false
             }
-            if let code = v.code { next("code"); string(code) }
+            if let code = v.code {
+                next("code")
+                string(code)
+            }
             if let conflicts = v.conflicts {
                 next("conflicts")
                 bytes.append(UInt8(ascii: "["))
@@ -244,11 +267,20 @@ struct JSONBytes {
                 }
                 bytes.append(UInt8(ascii: "]"))
             }
-            next("index"); integer(Int64(v.index))
-            if let message = v.message { next("message"); string(message) }
-            next("outcome"); string(v.outcome.rawValue)
-            next("record"); uuid(v.record)
-            if let version = v.version { next("version"); integer(version) }
+            next("index")
+            integer(Int64(v.index))
+            if let message = v.message {
+                next("message")
+                string(message)
+            }
+            next("outcome")
+            string(v.outcome.rawValue)
+            next("record")
+            uuid(v.record)
+            if let version = v.version {
+                next("version")
+                integer(version)
+            }
             bytes.append(UInt8(ascii: "}"))
         }
         bytes.append(UInt8(ascii: "]"))

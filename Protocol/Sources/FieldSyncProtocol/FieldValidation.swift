@@ -11,7 +11,8 @@ public enum FieldValidation {
             guard let spec = schema.field(name) else {
                 throw ValidationError(
                     .unknownField,
-                    "\(context): a \(kind.rawValue) record has no field '\(name)'. Known fields: \(schema.fieldOrder.joined(separator: ", ")).")
+                    "\(context): a \(kind.rawValue) record has no field '\(name)'. Known fields: \(schema.fieldOrder.joined(separator: ", "))."
+                )
             }
             if value.isNull { continue }
             try checkValue(value, against: spec.kind, path: name, context: context)
@@ -47,7 +48,8 @@ public enum FieldValidation {
                     guard let memberKind = schema.itemFields[member] else {
                         throw ValidationError(
                             .unknownField,
-                            "\(context): items of \(path) have no member '\(member)'. Known members: \(schema.itemFields.keys.sorted().joined(separator: ", ")).")
+                            "\(context): items of \(path) have no member '\(member)'. Known members: \(schema.itemFields.keys.sorted().joined(separator: ", "))."
+                        )
                     }
                     if memberValue.isNull { continue }
                     try checkValue(memberValue, against: memberKind, path: "\(path)[\(id)].\(member)", context: context)
@@ -126,7 +128,8 @@ public enum FieldValidation {
         if bytes > maxBytes {
             throw ValidationError(
                 .invalidValue,
-                "\(context): \(path) is \(bytes) bytes in UTF-8; the most is \(maxBytes) (\(maxLength) characters of at most \(WireProtocol.utf8BytesPerCharacter) bytes each). Shorten it, or remove stacked accents or symbols.")
+                "\(context): \(path) is \(bytes) bytes in UTF-8; the most is \(maxBytes) (\(maxLength) characters of at most \(WireProtocol.utf8BytesPerCharacter) bytes each). Shorten it, or remove stacked accents or symbols."
+            )
         }
         let count = s.count
         if count > maxLength {
@@ -138,4 +141,3 @@ public enum FieldValidation {
         ValidationError(.wrongType, "\(context): \(path) must be \(expected), not \(value.typeName).")
     }
 }
-

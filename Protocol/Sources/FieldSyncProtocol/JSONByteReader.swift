@@ -214,7 +214,8 @@ struct JSONByteReader {
             var j = 0
             for k in 0..<16 {
                 if j == 8 || j == 13 || j == 18 || j == 23 { j += 1 }
-                let high = Self.hexDigit(text[j]), low = Self.hexDigit(text[j + 1])
+                let high = Self.hexDigit(text[j])
+                let low = Self.hexDigit(text[j + 1])
                 invalid |= (high | low) & 0xF0
                 out[k] = high << 4 | low
                 j += 2
@@ -258,7 +259,8 @@ struct JSONByteReader {
         let ones: UInt64 = 0x0101_0101_0101_0101
         while j + 8 <= end {
             let word = UnsafeRawPointer(bytes + j).loadUnaligned(as: UInt64.self)
-            let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
             // A byte of x is zero (or, with n·ones, below n) iff this sets its high bit in some byte.
             let special =
                 ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
@@ -385,8 +387,10 @@ struct JSONByteReader {
 
     private func hex4(at j: Int) throws(Failure) -> UInt32 {
         guard j + 4 <= end else { throw Failure() }
-        let a = Self.hexDigit(bytes[j]), b = Self.hexDigit(bytes[j + 1])
-        let c = Self.hexDigit(bytes[j + 2]), d = Self.hexDigit(bytes[j + 3])
+        let a = Self.hexDigit(bytes[j])
+        let b = Self.hexDigit(bytes[j + 1])
+        let c = Self.hexDigit(bytes[j + 2])
+        let d = Self.hexDigit(bytes[j + 3])
         guard (a | b | c | d) & 0xF0 == 0 else { throw Failure() }
         return UInt32(a) << 12 | UInt32(b) << 8 | UInt32(c) << 4 | UInt32(d)
     }

@@ -10,7 +10,8 @@ public enum OperationCheck {
         if changeSet.operations.count > WireProtocol.maxOperationsPerChangeSet {
             throw ValidationError(
                 .invalidValue,
-                "The change set has \(changeSet.operations.count) operations; the most is \(WireProtocol.maxOperationsPerChangeSet). Split it.")
+                "The change set has \(changeSet.operations.count) operations; the most is \(WireProtocol.maxOperationsPerChangeSet). Split it."
+            )
         }
         if changeSet.deviceSequence < 1 {
             throw ValidationError(.invalidValue, "deviceSequence must be 1 or more (1, 2, 3 … in the order the device made them).")
@@ -18,7 +19,8 @@ public enum OperationCheck {
         if changeSet.deviceSequence > WireProtocol.maxDeviceSequence {
             throw ValidationError(
                 .sequenceOutOfRange,
-                "deviceSequence \(changeSet.deviceSequence) is above the largest the server accepts (\(WireProtocol.maxDeviceSequence)); number change sets 1, 2, 3 … in the order the device made them.")
+                "deviceSequence \(changeSet.deviceSequence) is above the largest the server accepts (\(WireProtocol.maxDeviceSequence)); number change sets 1, 2, 3 … in the order the device made them."
+            )
         }
         if WireTime.parse(changeSet.madeAt) == nil {
             throw ValidationError(.invalidValue, "madeAt is '\(changeSet.madeAt)'; it must be an ISO 8601 date and time with a zone.")
@@ -41,7 +43,8 @@ public enum OperationCheck {
             if let state = op.state, !kind.schema.lifecycle.initialStates.contains(state) {
                 throw ValidationError(
                     .invalidValue,
-                    "\(context): a new \(kind.rawValue) record starts in \(kind.schema.lifecycle.initialStates.joined(separator: " or ")), not '\(state)'.")
+                    "\(context): a new \(kind.rawValue) record starts in \(kind.schema.lifecycle.initialStates.joined(separator: " or ")), not '\(state)'."
+                )
             }
             try FieldValidation.check(op.fields ?? [:], of: kind, context: context)
         case .update:

@@ -60,19 +60,21 @@ public enum PepSchema {
             FieldSpec("meetingDate", .instant, "When the PEP meeting was held."),
             FieldSpec(
                 "attendees",
-                .list(ListSchema(itemFields: [
-                    "role": .oneOf(["CHILD", "CARER", "PARENT", "SW", "DT", "VSO", "IRO", "SENCO", "OTHER"]),
-                    "attended": .flag, "contributedInWriting": .flag,
-                ])),
+                .list(
+                    ListSchema(itemFields: [
+                        "role": .oneOf(["CHILD", "CARER", "PARENT", "SW", "DT", "VSO", "IRO", "SENCO", "OTHER"]),
+                        "attended": .flag, "contributedInWriting": .flag,
+                    ])),
                 "Who was invited to the meeting and who attended."),
             FieldSpec("childAttendedReason", .shortText, "Why the child did not attend, if they did not."),
             FieldSpec(
                 "setting",
-                .scalar(.object([
-                    "urn": .string(maxLength: 20), "name": .string(maxLength: 200), "type": .enumeration(settingTypes),
-                    "ofstedOutcome": .string(maxLength: 100), "enrolmentDate": .date, "homeLA": .string(maxLength: 100),
-                    "outOfCounty": .boolean,
-                ])),
+                .scalar(
+                    .object([
+                        "urn": .string(maxLength: 20), "name": .string(maxLength: 200), "type": .enumeration(settingTypes),
+                        "ofstedOutcome": .string(maxLength: 100), "enrolmentDate": .date, "homeLA": .string(maxLength: 100),
+                        "outOfCounty": .boolean,
+                    ])),
                 "The education setting."),
             FieldSpec("yearGroup", .oneOf(yearGroups), "National curriculum year group."),
             FieldSpec(
@@ -81,52 +83,58 @@ public enum PepSchema {
                 "The designated teacher."),
             FieldSpec(
                 "sen",
-                .scalar(.object([
-                    "status": .enumeration(["NONE", "SEN_SUPPORT", "EHCP", "EHC_ASSESSMENT"]), "ehcpReviewDue": .date,
-                    "primaryNeed": .string(maxLength: 200),
-                ])),
+                .scalar(
+                    .object([
+                        "status": .enumeration(["NONE", "SEN_SUPPORT", "EHCP", "EHC_ASSESSMENT"]), "ehcpReviewDue": .date,
+                        "primaryNeed": .string(maxLength: 200),
+                    ])),
                 "Special educational needs."),
             FieldSpec("careSummaryForSchool", .longText, "Summary of the care plan for the school (social worker)."),
             FieldSpec("healthRelevantToSchool", .longText, "Health information relevant to school."),
             FieldSpec(
                 "sdq",
-                .scalar(.object([
-                    "completedOn": .date, "informant": .enumeration(["CARER", "TEACHER", "SELF"]),
-                    "totalDifficulties": .integer(min: 0, max: 40),
-                ])),
+                .scalar(
+                    .object([
+                        "completedOn": .date, "informant": .enumeration(["CARER", "TEACHER", "SELF"]),
+                        "totalDifficulties": .integer(min: 0, max: 40),
+                    ])),
                 "Strengths and Difficulties Questionnaire: total difficulties 0 to 40."),
             FieldSpec("sdqActions", .longText, "Actions arising from the SDQ."),
             FieldSpec(
                 "attendance",
-                .scalar(.object([
-                    "periodStart": .date, "periodEnd": .date,
-                    "sessionsPossible": .integer(min: 0, max: 1_000), "sessionsAttended": .integer(min: 0, max: 1_000),
-                    "authorisedAbsences": .integer(min: 0, max: 1_000), "unauthorisedAbsences": .integer(min: 0, max: 1_000),
-                    "source": .enumeration(["SCHOOL_MIS", "WELFARE_CALL", "MANUAL"]),
-                ])),
+                .scalar(
+                    .object([
+                        "periodStart": .date, "periodEnd": .date,
+                        "sessionsPossible": .integer(min: 0, max: 1_000), "sessionsAttended": .integer(min: 0, max: 1_000),
+                        "authorisedAbsences": .integer(min: 0, max: 1_000), "unauthorisedAbsences": .integer(min: 0, max: 1_000),
+                        "source": .enumeration(["SCHOOL_MIS", "WELFARE_CALL", "MANUAL"]),
+                    ])),
                 "Attendance for the period."),
             FieldSpec(
                 "exclusions",
-                .list(ListSchema(itemFields: [
-                    "type": .oneOf(["SUSPENSION", "PERMANENT"]), "startDate": .date,
-                    "days": .scalar(.decimal(min: 0, max: 365)), "reason": .shortText,
-                ])),
+                .list(
+                    ListSchema(itemFields: [
+                        "type": .oneOf(["SUSPENSION", "PERMANENT"]), "startDate": .date,
+                        "days": .scalar(.decimal(min: 0, max: 365)), "reason": .shortText,
+                    ])),
                 "Suspensions and exclusions."),
             FieldSpec(
                 "attainment",
-                .list(ListSchema(itemFields: [
-                    "subject": .label, "measure": .label, "current": .label, "target": .label,
-                    "trajectory": .oneOf(["ABOVE", "ON_TRACK", "BELOW", "WELL_BELOW"]), "comment": .shortText,
-                ])),
+                .list(
+                    ListSchema(itemFields: [
+                        "subject": .label, "measure": .label, "current": .label, "target": .label,
+                        "trajectory": .oneOf(["ABOVE", "ON_TRACK", "BELOW", "WELL_BELOW"]), "comment": .shortText,
+                    ])),
                 "Attainment by subject."),
             FieldSpec("strengths", .longText, "The child's strengths."),
             FieldSpec("barriersAndNeeds", .longText, "Barriers to learning and needs."),
             FieldSpec(
                 "postSixteen",
-                .scalar(.object([
-                    "eetStatus": .string(maxLength: 100), "intendedDestination": .string(maxLength: 200),
-                    "course": .string(maxLength: 200),
-                ])),
+                .scalar(
+                    .object([
+                        "eetStatus": .string(maxLength: 100), "intendedDestination": .string(maxLength: 200),
+                        "course": .string(maxLength: 200),
+                    ])),
                 "Post-16 plans (Y11 and above)."),
             FieldSpec("targets", .list(target), "SMART targets: each needs a measure, an owner and a due date."),
             FieldSpec("ppPlusRequests", .list(ppPlusRequest), "Pupil Premium Plus requests, in integer pence."),

@@ -43,7 +43,10 @@ extension JSONByteReader {
     /// `records`, `cursor` and `more` required; `removed` optional.
     mutating func pullPage() throws(Failure) -> PullPage {
         try open(UInt8(ascii: "{"))
-        var records: [RecordSnapshot]?, cursor: String?, more: Bool?, removed: [UUID]?
+        var records: [RecordSnapshot]?
+        var cursor: String?
+        var more: Bool?
+        var removed: [UUID]?
         var removedSeen = false
         var first = true
         while try nextMember(&first) {
@@ -86,9 +89,20 @@ extension JSONByteReader {
     /// The fourteen members of ``RecordSnapshot``, all required.
     mutating func recordSnapshot(fieldCount: inout Int) throws(Failure) -> RecordSnapshot {
         try open(UInt8(ascii: "{"))
-        var id: UUID?, kind: RecordKind?, youngPerson: UUID?, state: String?, stateVersion: Int64?, version: Int64?
-        var deleted: Bool?, fields: [String: JSONValue]?, fieldVersions: [String: Int64]?, createdBy: String?
-        var createdAt: String?, updatedBy: String?, updatedAt: String?, conflicts: [Conflict]?
+        var id: UUID?
+        var kind: RecordKind?
+        var youngPerson: UUID?
+        var state: String?
+        var stateVersion: Int64?
+        var version: Int64?
+        var deleted: Bool?
+        var fields: [String: JSONValue]?
+        var fieldVersions: [String: Int64]?
+        var createdBy: String?
+        var createdAt: String?
+        var updatedBy: String?
+        var updatedAt: String?
+        var conflicts: [Conflict]?
         var seen: UInt16 = 0
         var first = true
         while try nextMember(&first) {
@@ -150,8 +164,16 @@ extension JSONByteReader {
     /// so `null` there is `JSONValue.null`, as `JSONDecoder` reads a non-optional `JSONValue`.
     mutating func conflict() throws(Failure) -> Conflict {
         try open(UInt8(ascii: "{"))
-        var id: UUID?, record: UUID?, field: String?, base: JSONValue?, current: JSONValue?, held: JSONValue?
-        var heldBy: Authorship?, openedAt: String?, status: String?, resolution: ConflictResolution?
+        var id: UUID?
+        var record: UUID?
+        var field: String?
+        var base: JSONValue?
+        var current: JSONValue?
+        var held: JSONValue?
+        var heldBy: Authorship?
+        var openedAt: String?
+        var status: String?
+        var resolution: ConflictResolution?
         var resolutionSeen = false
         // `case .none =` below, not `== nil`: `JSONValue` is `ExpressibleByNilLiteral`.
         var first = true
@@ -192,7 +214,9 @@ extension JSONByteReader {
     /// A ``ConflictResolution``, all members required (`value` may be `null`: `JSONValue.null`).
     mutating func conflictResolution() throws(Failure) -> ConflictResolution {
         try open(UInt8(ascii: "{"))
-        var choice: ResolutionChoice?, value: JSONValue?, by: Authorship?
+        var choice: ResolutionChoice?
+        var value: JSONValue?
+        var by: Authorship?
         // `case .none =` below, not `== nil`: `JSONValue` is `ExpressibleByNilLiteral`.
         var first = true
         while try nextMember(&first) {
@@ -214,7 +238,11 @@ extension JSONByteReader {
     /// An ``Authorship``, all members required.
     mutating func authorship() throws(Failure) -> Authorship {
         try open(UInt8(ascii: "{"))
-        var user: String?, device: UUID?, changeSet: UUID?, madeAt: String?, receivedAt: String?
+        var user: String?
+        var device: UUID?
+        var changeSet: UUID?
+        var madeAt: String?
+        var receivedAt: String?
         var first = true
         while try nextMember(&first) {
             let name = try plainMemberName()
@@ -252,9 +280,15 @@ enum RecordMember: UInt8 {
             case 6: name.matches("fields") ? .fields : nil
             case 7: name.matches("version") ? .version : name.matches("deleted") ? .deleted : nil
             case 9:
-                name.matches("createdAt") ? .createdAt : name.matches("createdBy") ? .createdBy
-                    : name.matches("updatedAt") ? .updatedAt : name.matches("updatedBy") ? .updatedBy
-                    : name.matches("conflicts") ? .conflicts : nil
+                name.matches("createdAt")
+                    ? .createdAt
+                    : name.matches("createdBy")
+                        ? .createdBy
+                        : name.matches("updatedAt")
+                            ? .updatedAt
+                            : name.matches("updatedBy")
+                                ? .updatedBy
+                                : name.matches("conflicts") ? .conflicts : nil
             case 11: name.matches("youngPerson") ? .youngPerson : nil
             case 12: name.matches("stateVersion") ? .stateVersion : nil
             case 13: name.matches("fieldVersions") ? .fieldVersions : nil

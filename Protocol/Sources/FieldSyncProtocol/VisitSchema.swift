@@ -78,17 +78,19 @@ public enum VisitSchema {
             FieldSpec("analysis", .longText, "The thinking behind decisions."),
             FieldSpec(
                 "wellbeingChecklist",
-                .list(ListSchema(itemFields: [
-                    "domain": .oneOf(wellbeingDomains), "status": .oneOf(["OK", "CONCERN", "NOT_DISCUSSED"]),
-                    "note": .shortText,
-                ])),
+                .list(
+                    ListSchema(itemFields: [
+                        "domain": .oneOf(wellbeingDomains), "status": .oneOf(["OK", "CONCERN", "NOT_DISCUSSED"]),
+                        "note": .shortText,
+                    ])),
                 "Wellbeing domains discussed."),
             FieldSpec(
                 "riskFlags",
-                .list(ListSchema(itemFields: [
-                    "flag": .oneOf(riskFlagKinds), "severity": .oneOf(severities), "escalate": .flag,
-                    "note": .shortText,
-                ])),
+                .list(
+                    ListSchema(itemFields: [
+                        "flag": .oneOf(riskFlagKinds), "severity": .oneOf(severities), "escalate": .flag,
+                        "note": .shortText,
+                    ])),
                 "Risks raised; escalate=true notifies the team manager."),
             FieldSpec("actions", .list(actionItem), "Actions agreed, each with an owner and a due date."),
             FieldSpec("nextVisitDue", .date, "When the next visit is due."),

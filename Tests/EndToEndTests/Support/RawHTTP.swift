@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A blocking loopback TCP connection that speaks HTTP/1.1 by hand, for the tests that need what
@@ -18,7 +18,9 @@ final class RawHTTP {
         let body: Data
         var text: String { String(decoding: body, as: UTF8.self) }
         var errorCode: String? {
-            (try? JSONSerialization.jsonObject(with: body) as? [String: Any]).flatMap { ($0["error"] as? [String: Any])?["code"] as? String }
+            (try? JSONSerialization.jsonObject(with: body) as? [String: Any]).flatMap {
+                ($0["error"] as? [String: Any])?["code"] as? String
+            }
         }
         func header(_ name: String) -> String? { headers[name.lowercased()] }
     }

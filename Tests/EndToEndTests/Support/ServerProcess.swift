@@ -13,7 +13,8 @@ final class ServerProcess: @unchecked Sendable {
 
     init(dataDirectory: String) {
         self.dataDirectory = dataDirectory
-        self.logURL = URL(fileURLWithPath: dataDirectory).deletingLastPathComponent().appendingPathComponent("server-\(UUID().uuidString).log")
+        self.logURL = URL(fileURLWithPath: dataDirectory).deletingLastPathComponent().appendingPathComponent(
+            "server-\(UUID().uuidString).log")
     }
 
     /// Starts the server on port 0 (or `port`), and waits until it prints the port it listens on.
@@ -23,7 +24,8 @@ final class ServerProcess: @unchecked Sendable {
         let log = try FileHandle(forWritingTo: logURL)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Binaries.server)
-        process.arguments = arguments ?? ["serve", "--data", dataDirectory, "--port", String(requested), "--log-level", "warning"] + extraArguments
+        process.arguments =
+            arguments ?? ["serve", "--data", dataDirectory, "--port", String(requested), "--log-level", "warning"] + extraArguments
         process.standardOutput = log
         process.standardError = log
         try process.run()

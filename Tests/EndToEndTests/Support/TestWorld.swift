@@ -44,7 +44,9 @@ final class TestWorld: @unchecked Sendable {
     func addTeam(_ name: String) throws {
         guard !teams.contains(name) else { return }
         let out = try admin(["team", "add", "--name", name, "--json"])
-        guard out.succeeded || out.stdout.contains("\"team_exists\"") else { throw WorldError("team add failed: \(out.stderr)\(out.stdout)") }
+        guard out.succeeded || out.stdout.contains("\"team_exists\"") else {
+            throw WorldError("team add failed: \(out.stderr)\(out.stdout)")
+        }
         teams.insert(name)
     }
 
@@ -103,14 +105,17 @@ struct Device: Sendable {
     /// Runs a command with --json and decodes its output; fails the test's throw if it exited non-zero.
     func json<T: Decodable>(_ type: T.Type, _ arguments: [String], stdin: String? = nil) throws -> T {
         let out = try run(arguments + ["--json"], stdin: stdin)
-        guard out.succeeded else { throw WorldError("fieldsync \(arguments.joined(separator: " ")) failed (\(out.status)): \(out.stdout)\(out.stderr)") }
+        guard out.succeeded else {
+            throw WorldError("fieldsync \(arguments.joined(separator: " ")) failed (\(out.status)): \(out.stdout)\(out.stderr)")
+        }
         do { return try JSONDecoder().decode(T.self, from: Data(out.stdout.utf8)) } catch {
             throw WorldError("could not decode \(T.self) from: \(out.stdout)")
         }
     }
 
     func newVisit(youngPerson: UUID? = nil, _ fields: [String] = []) throws -> UUID {
-        let record = try json(LocalRecordView.self, ["visit", "new", "--young-person", (youngPerson ?? self.youngPerson).uuidString] + fields)
+        let record = try json(
+            LocalRecordView.self, ["visit", "new", "--young-person", (youngPerson ?? self.youngPerson).uuidString] + fields)
         return record.snapshot.id
     }
 
@@ -119,13 +124,17 @@ struct Device: Sendable {
     @discardableResult
     func sync(environment: [String: String] = [:]) throws -> SyncReportView {
         let out = try run(["sync", "--json"], environment: environment)
-        guard [0, 75, 77].contains(out.status) else { throw WorldError("fieldsync sync failed (\(out.status)): \(out.stdout)\(out.stderr)") }
+        guard [0, 75, 77].contains(out.status) else {
+            throw WorldError("fieldsync sync failed (\(out.status)): \(out.stdout)\(out.stderr)")
+        }
         let report: SyncReportView
         do { report = try JSONDecoder().decode(SyncReportView.self, from: Data(out.stdout.utf8)) } catch {
             throw WorldError("could not decode the sync report from: \(out.stdout)")
         }
         let expected: Int32 = report.wiped ? 77 : report.reachable ? 0 : 75
-        guard out.status == expected else { throw WorldError("sync exited \(out.status) for a report that means \(expected): \(out.stdout)") }
+        guard out.status == expected else {
+            throw WorldError("sync exited \(out.status) for a report that means \(expected): \(out.stdout)")
+        }
         return report
     }
 

@@ -2,7 +2,7 @@ import FieldSyncProtocol
 import Foundation
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Speaks the wire protocol directly, as a device app in another language would: for the
@@ -40,7 +40,8 @@ struct WireClient: Sendable {
         if allocate { try world.allocate(world.youngPerson, to: user, role: "co") }
         let code = try world.enrolmentCode(for: user)
         let client = WireClient(server: world.server.url)
-        let answer = try await client.send("POST", "/v1/enrol", body: try JSONEncoder().encode(EnrolmentRequest(code: code, deviceName: "wire")))
+        let answer = try await client.send(
+            "POST", "/v1/enrol", body: try JSONEncoder().encode(EnrolmentRequest(code: code, deviceName: "wire")))
         guard answer.status == 200 else { throw WorldError("enrol failed: \(answer.text)") }
         var enrolled = client
         enrolled.token = try JSONDecoder().decode(EnrolmentResponse.self, from: answer.body).token

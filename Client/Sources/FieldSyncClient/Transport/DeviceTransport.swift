@@ -66,8 +66,8 @@ let maxAnswerBytes = 256 * 1024 * 1024
 /// The transport for this platform.
 func makePlatformTransport(timeout: Duration) -> any DeviceTransport {
     #if canImport(Darwin)
-    URLSessionTransport(timeout: timeout)
+        URLSessionTransport(timeout: timeout)
     #else
-    AsyncHTTPTransport(timeout: timeout)
+        AsyncHTTPTransport(timeout: timeout)
     #endif
 }

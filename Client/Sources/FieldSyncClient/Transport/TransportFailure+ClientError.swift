@@ -15,13 +15,15 @@ extension ClientError {
         case .connectionLost:
             return ClientError(
                 serverUnreachableCode,
-                "The connection to the server at \(server) broke before its answer was complete. \(kept); sync again when you have a signal.")
+                "The connection to the server at \(server) broke before its answer was complete. \(kept); sync again when you have a signal."
+            )
         case .timedOut:
             return ClientError(serverUnreachableCode, "The server at \(server) did not answer in time. \(kept); sync again later.")
         case .cannotFindHost:
             return ClientError(serverUnreachableCode, "Cannot find the server \(server); check the address. \(kept).")
         case .answerTooLarge(let limit):
-            return ClientError("bad_answer", "The server at \(server) sent an answer larger than \(limit / 1_048_576) MiB; it was not read.")
+            return ClientError(
+                "bad_answer", "The server at \(server) sent an answer larger than \(limit / 1_048_576) MiB; it was not read.")
         case .unwritableFile(let reason):
             return ClientError("storage_error", "The server's answer could not be written on this device: \(reason)")
         }

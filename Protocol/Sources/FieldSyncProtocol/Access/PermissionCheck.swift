@@ -30,11 +30,13 @@ extension PermissionMatrix {
         guard let role = actor.role else { return .forbidden(unknownRole) }
         let forRole = writes.filter { $0.kind == kind && $0.group == group && $0.roles.contains(role) }
         guard !forRole.isEmpty else {
-            return .forbidden("Your role (\(role.title)) does not write \(group.title) of \(kind.rawValue) records; \(writers(of: group, kind: kind)).")
+            return .forbidden(
+                "Your role (\(role.title)) does not write \(group.title) of \(kind.rawValue) records; \(writers(of: group, kind: kind)).")
         }
         let usable = forRole.filter { !$0.conditions.contains(.ownRecord) || createdBy == actor.user }
         guard !usable.isEmpty else {
-            return .forbidden("As a \(role.title) you write \(group.title) only on \(kind.rawValue) records you started; this one is \(createdBy)'s.")
+            return .forbidden(
+                "As a \(role.title) you write \(group.title) only on \(kind.rawValue) records you started; this one is \(createdBy)'s.")
         }
         if let grant = usable.first(where: { $0.states.contains(state, of: kind) }) {
             return .allowed(grant.conditions.subtracting(.ownRecord))
@@ -51,7 +53,8 @@ extension PermissionMatrix {
         else { return nil }
         let own = writes.filter { $0.kind == kind && $0.group == group && $0.roles.contains(role) }
         guard !own.isEmpty else { return nil }
-        return "A \(role.title) writes \(group.title) of \(kind.rawValue) records only \(own.map(\.states.phrase).joined(separator: " or ")); while it is \(state), \(writers(of: group, kind: kind))."
+        return
+            "A \(role.title) writes \(group.title) of \(kind.rawValue) records only \(own.map(\.states.phrase).joined(separator: " or ")); while it is \(state), \(writers(of: group, kind: kind))."
     }
 
     /// Who writes a part, as a sentence ending: "it is written by designated teachers, and by
@@ -93,7 +96,8 @@ extension PermissionMatrix {
         let forMove = moves.filter { $0.kind == kind && $0.from == from && $0.to == to }
         let forRole = forMove.filter { $0.roles.contains(role) }
         guard !forRole.isEmpty else {
-            return .forbidden("A \(role.title) may not move a \(from) \(kind.rawValue) record to \(to); \(names(forMove.flatMap(\.roles))) may.")
+            return .forbidden(
+                "A \(role.title) may not move a \(from) \(kind.rawValue) record to \(to); \(names(forMove.flatMap(\.roles))) may.")
         }
         let usable = forRole.filter { !$0.conditions.contains(.ownRecord) || createdBy == actor.user }
         guard let grant = usable.first else {
@@ -107,7 +111,8 @@ extension PermissionMatrix {
     }
 
     /// May `actor` create a `kind` record holding these fields?
-    public static func create(kind: RecordKind, fields: some Sequence<String>, initialState: String, by actor: Actor) -> PermissionDecision {
+    public static func create(kind: RecordKind, fields: some Sequence<String>, initialState: String, by actor: Actor) -> PermissionDecision
+    {
         guard let role = actor.role else { return .forbidden(unknownRole) }
         let creators = creates.filter { $0.kind == kind }.flatMap(\.roles)
         guard creators.contains(role) else {

@@ -61,7 +61,9 @@ public enum PermissionMatrix {
         public let conditions: Conditions
     }
 
-    static func write(_ kind: RecordKind, _ group: FieldGroup, _ roles: Set<Role>, _ states: States = .editable, _ conditions: Conditions = [])
+    static func write(
+        _ kind: RecordKind, _ group: FieldGroup, _ roles: Set<Role>, _ states: States = .editable, _ conditions: Conditions = []
+    )
         -> WriteGrant
     {
         WriteGrant(kind: kind, group: group, roles: roles, states: states, conditions: conditions)
@@ -125,11 +127,14 @@ public enum PermissionMatrix {
         + moves(.visit, [("SUBMITTED", "COMPLETED")], Set(Role.allCases), .ownRecord)
         + moves(
             .pep,
-            [("INITIATED", "DRAFTING"), ("DRAFTING", "MEETING_HELD"), ("MEETING_HELD", "READY_TO_SUBMIT"), ("MEETING_HELD", "DRAFTING"),
-             ("READY_TO_SUBMIT", "MEETING_HELD")],
+            [
+                ("INITIATED", "DRAFTING"), ("DRAFTING", "MEETING_HELD"), ("MEETING_HELD", "READY_TO_SUBMIT"), ("MEETING_HELD", "DRAFTING"),
+                ("READY_TO_SUBMIT", "MEETING_HELD"),
+            ],
             [.socialWorker, .designatedTeacher, .teamManager])
         + moves(
-            .pep, [("READY_TO_SUBMIT", "SUBMITTED"), ("RETURNED_FOR_AMENDMENT", "SUBMITTED"), ("RETURNED_FOR_AMENDMENT", "READY_TO_SUBMIT")],
+            .pep,
+            [("READY_TO_SUBMIT", "SUBMITTED"), ("RETURNED_FOR_AMENDMENT", "SUBMITTED"), ("RETURNED_FOR_AMENDMENT", "READY_TO_SUBMIT")],
             [.socialWorker, .designatedTeacher])
         + moves(
             .pep, [("SUBMITTED", "IN_QA"), ("IN_QA", "FINALISED"), ("IN_QA", "RETURNED_FOR_AMENDMENT"), ("FINALISED", "SUPERSEDED")],

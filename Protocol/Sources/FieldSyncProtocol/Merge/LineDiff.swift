@@ -58,7 +58,10 @@ private struct MyersSearch {
 
     /// Marks the changed elements of `a[aLo..<aHi]` against `b[bLo..<bHi]`.
     mutating func compare(_ aLo: Int, _ aHi: Int, _ bLo: Int, _ bHi: Int) {
-        var aLo = aLo, aHi = aHi, bLo = bLo, bHi = bHi
+        var aLo = aLo
+        var aHi = aHi
+        var bLo = bLo
+        var bHi = bHi
         while aLo < aHi, bLo < bHi, a[aLo] == b[bLo] {
             aLo += 1
             bLo += 1
@@ -105,7 +108,10 @@ private struct MyersSearch {
         let delta = n - m
         // When delta is odd the paths meet in a forward step, else in a backward step.
         let meetsForward = delta % 2 != 0
-        var k1Start = 0, k1End = 0, k2Start = 0, k2End = 0
+        var k1Start = 0
+        var k1End = 0
+        var k2Start = 0
+        var k2End = 0
 
         for d in 0..<maxD {
             budget -= 2 * d + 2
@@ -172,14 +178,16 @@ private struct MyersSearch {
     /// in order, so a walk over both finds each run of changes.
     func collectHunks() -> [LineDiff.Hunk] {
         var hunks: [LineDiff.Hunk] = []
-        var i = 0, j = 0
+        var i = 0
+        var j = 0
         while i < a.count || j < b.count {
             if i < a.count, j < b.count, !changedA[i], !changedB[j] {
                 i += 1
                 j += 1
                 continue
             }
-            let startA = i, startB = j
+            let startA = i
+            let startB = j
             while i < a.count, changedA[i] { i += 1 }
             while j < b.count, changedB[j] { j += 1 }
             precondition(i > startA || j > startB, "LineDiff: unchanged lines out of step")

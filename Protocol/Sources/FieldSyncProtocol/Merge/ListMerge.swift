@@ -98,7 +98,9 @@ public enum ListMerge {
         let names = Set(base.keys).union(mine.keys).union(current.keys).subtracting(["id"]).sorted()
         for name in names {
             let memberPath = "\(path).\(name)"
-            let b = base[name] ?? .null, m = mine[name] ?? .null, c = current[name] ?? .null
+            let b = base[name] ?? .null
+            let m = mine[name] ?? .null
+            let c = current[name] ?? .null
             let outcome: FieldMergeResult
             if let kind = schema.itemFields[name], case .text = kind {
                 outcome = FieldMerge.mergeByRules(field: memberPath, kind: kind, base: b, mine: m, current: c, budget: budget)

@@ -76,7 +76,8 @@ public enum TextMerge {
         var out: [Substring] = []
         out.reserveCapacity(max(mine.lines.text.count, current.lines.text.count))
         var copied = 0  // base lines before this index are already handled
-        var i = 0, j = 0
+        var i = 0
+        var j = 0
 
         /// False (never expected: hunks are applied in base order) when the hunk starts before
         /// lines already handled; the merge then reports a conflict rather than guess.
@@ -97,7 +98,8 @@ public enum TextMerge {
                 applied = apply(mine.hunks[i], from: mine.lines)
                 i += 1
             } else {
-                let m = mine.hunks[i], c = current.hunks[j]
+                let m = mine.hunks[i]
+                let c = current.hunks[j]
                 if m.base == c.base, mine.lines.ids[m.other] == current.lines.ids[c.other] {
                     applied = apply(m, from: mine.lines)  // the same change on both sides counts once
                     i += 1

@@ -26,10 +26,11 @@ struct AccessScope: Codable, Sendable, Equatable {
     static func keyWorkedBy(team: String, in db: Database) throws -> Set<UUID> {
         Set(
             try String.fetchAll(
-                db.cachedStatement(sql: """
-                    SELECT DISTINCT a.young_person FROM allocations a JOIN users u ON u.name = a.user_name
-                    WHERE u.team = ? AND a.role = 'key' AND a.ended_at IS NULL
-                    """), arguments: [team]
+                db.cachedStatement(
+                    sql: """
+                        SELECT DISTINCT a.young_person FROM allocations a JOIN users u ON u.name = a.user_name
+                        WHERE u.team = ? AND a.role = 'key' AND a.ended_at IS NULL
+                        """), arguments: [team]
             ).compactMap(UUID.init(uuidString:)))
     }
 

@@ -25,7 +25,8 @@ public struct AdminService: Sendable {
                 let known = try String.fetchAll(db, sql: "SELECT name FROM teams ORDER BY name LIMIT 20")
                 throw AdminError(
                     "unknown_team",
-                    "There is no team named '\(team)' (\(known.isEmpty ? "no teams yet" : "teams: " + known.joined(separator: ", "))). Nothing was changed; add it first: fieldsync-server admin team add --name \"\(team)\"")
+                    "There is no team named '\(team)' (\(known.isEmpty ? "no teams yet" : "teams: " + known.joined(separator: ", "))). Nothing was changed; add it first: fieldsync-server admin team add --name \"\(team)\""
+                )
             }
             try db.execute(
                 sql: "INSERT INTO users(name, role, team, created_at) VALUES (?, ?, ?, ?)",
@@ -70,10 +71,13 @@ public struct AdminService: Sendable {
                 var moved: [String] = []
                 if role == "key" {
                     moved = try String.fetchAll(
-                        db, sql: "SELECT user_name FROM allocations WHERE young_person = ? AND role = 'key' AND ended_at IS NULL AND user_name <> ?",
+                        db,
+                        sql:
+                            "SELECT user_name FROM allocations WHERE young_person = ? AND role = 'key' AND ended_at IS NULL AND user_name <> ?",
                         arguments: [yp.uuidString, user])
                     try db.execute(
-                        sql: "UPDATE allocations SET ended_at = ? WHERE young_person = ? AND ended_at IS NULL AND (role = 'key' OR user_name = ?)",
+                        sql:
+                            "UPDATE allocations SET ended_at = ? WHERE young_person = ? AND ended_at IS NULL AND (role = 'key' OR user_name = ?)",
                         arguments: [now, yp.uuidString, user])
                 } else {
                     try db.execute(
@@ -95,9 +99,14 @@ public struct AdminService: Sendable {
         try read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM allocations WHERE ended_at IS NULL AND (? IS NULL OR young_person = ? COLLATE NOCASE) ORDER BY young_person, role, user_name",
+                sql:
+                    "SELECT * FROM allocations WHERE ended_at IS NULL AND (? IS NULL OR young_person = ? COLLATE NOCASE) ORDER BY young_person, role, user_name",
                 arguments: [youngPerson, youngPerson]
-            ).map { AllocationInfo(youngPerson: ($0["young_person"] as String).lowercased(), user: $0["user_name"], role: $0["role"], at: $0["started_at"], ended: false) }
+            ).map {
+                AllocationInfo(
+                    youngPerson: ($0["young_person"] as String).lowercased(), user: $0["user_name"], role: $0["role"], at: $0["started_at"],
+                    ended: false)
+            }
         }
     }
 
@@ -124,7 +133,8 @@ public struct AdminService: Sendable {
         do { calendar = try WorkingDayCalendar(bankHolidaysText: text) } catch {
             throw AdminError("invalid_bank_holidays", "\(path): \(error)")
         }
-        let target = ((database.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(ComplianceReport.bankHolidayFile)
+        let target = ((database.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(
+            ComplianceReport.bankHolidayFile)
         do { try text.write(toFile: target, atomically: true, encoding: .utf8) } catch {
             throw AdminError("storage_error", "Cannot write \(target): \(error.localizedDescription)")
         }
@@ -157,7 +167,9 @@ public struct AdminService: Sendable {
                 intact: walk.broken == nil && anchorProblem == nil, checked: walk.checked,
                 brokenAt: walk.broken?.id ?? (anchorProblem == nil ? nil : min(walk.lastId + 1, anchor?.entries ?? 0)),
                 reason: reason.isEmpty ? nil : reason, keyed: key != nil, keyedFrom: key?.keyedFrom,
-                anchor: anchor.map { AuditVerification.AnchorCheck(entries: $0.entries, takenAt: $0.takenAt, matches: anchorProblem == nil) })
+                anchor: anchor.map {
+                    AuditVerification.AnchorCheck(entries: $0.entries, takenAt: $0.takenAt, matches: anchorProblem == nil)
+                })
         }
     }
 
@@ -176,7 +188,9 @@ public struct AdminService: Sendable {
 
     static func audit(_ db: Database, _ action: String, youngPerson: UUID? = nil, detail: String) throws {
         try AuditLog.append(
-            AuditLog.Event(actor: "admin", role: Role.admin.rawValue, device: nil, action: action, youngPerson: youngPerson?.uuidString.lowercased(), detail: detail),
+            AuditLog.Event(
+                actor: "admin", role: Role.admin.rawValue, device: nil, action: action, youngPerson: youngPerson?.uuidString.lowercased(),
+                detail: detail),
             in: db)
     }
 
@@ -189,14 +203,19 @@ public struct AdminService: Sendable {
     }
 
     /// Makes a device slot for a user and a one-time code the device enrols with.
-    public func enrolDevice(user: String, deviceName: String?, tokenLifetimeSeconds: Int = 30 * 24 * 3600) throws(AdminError) -> EnrolmentTicket {
+    public func enrolDevice(user: String, deviceName: String?, tokenLifetimeSeconds: Int = 30 * 24 * 3600) throws(AdminError)
+        -> EnrolmentTicket
+    {
         let code = Secrets.newEnrolmentCode()
         let id = UUID()
         let now = Date()
         let expires = WireTime.format(now.addingTimeInterval(Self.codeLifetime))
         try write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE name = ?", arguments: [user]) != nil else {
-                throw AdminError("unknown_user", "There is no user named '\(user)'. Add them first: fieldsync-server admin user add --name \(user) --role ROLE --team TEAM")
+                throw AdminError(
+                    "unknown_user",
+                    "There is no user named '\(user)'. Add them first: fieldsync-server admin user add --name \(user) --role ROLE --team TEAM"
+                )
             }
             try db.execute(
                 sql: """
@@ -234,7 +253,8 @@ public struct AdminService: Sendable {
                 try db.execute(
                     sql: "UPDATE devices SET revoked_at = ?, enrol_code_hash = NULL WHERE id = ?",
                     arguments: [WireTime.now(), row["id"] as String])
-                try Self.audit(db, "DEVICE_REVOKED", detail: "device=\((row["id"] as String).lowercased()) user=\(row["user_name"] as String)")
+                try Self.audit(
+                    db, "DEVICE_REVOKED", detail: "device=\((row["id"] as String).lowercased()) user=\(row["user_name"] as String)")
             }
             return try DeviceInfo(row: Row.fetchOne(db, sql: "SELECT * FROM devices WHERE id = ?", arguments: [row["id"] as String])!)
         }
@@ -254,19 +274,23 @@ public struct AdminService: Sendable {
                         JOIN users u ON u.name = d.user_name WHERE d.enrol_code_hash = ? AND d.token_hash IS NULL
                         """, arguments: [hash])
             else {
-                throw AdminError("bad_enrolment_code", "That enrolment code is not valid (or was used already). Ask your admin for a new one.")
+                throw AdminError(
+                    "bad_enrolment_code", "That enrolment code is not valid (or was used already). Ask your admin for a new one.")
             }
             if let expires = (row["code_expires_at"] as String?).flatMap(WireTime.parse), expires < Date() {
                 throw AdminError("bad_enrolment_code", "That enrolment code expired; ask your admin for a new one.")
             }
             let id: String = row["id"]
-            let lifetime = try Int.fetchOne(db, sql: "SELECT token_lifetime_seconds FROM devices WHERE id = ?", arguments: [id]) ?? 2_592_000
+            let lifetime =
+                try Int.fetchOne(db, sql: "SELECT token_lifetime_seconds FROM devices WHERE id = ?", arguments: [id]) ?? 2_592_000
             try db.execute(
                 sql: """
                     UPDATE devices SET token_hash = ?, enrol_code_hash = NULL, enrolled_at = ?, name = COALESCE(name, ?),
                       token_expires_at = ? WHERE id = ?
                     """,
-                arguments: [Secrets.hash(token), WireTime.now(), deviceName, WireTime.format(Date().addingTimeInterval(TimeInterval(lifetime))), id])
+                arguments: [
+                    Secrets.hash(token), WireTime.now(), deviceName, WireTime.format(Date().addingTimeInterval(TimeInterval(lifetime))), id,
+                ])
             try AuditLog.append(
                 AuditLog.Event(actor: row["name"], role: row["role"], device: id.lowercased(), action: "LOGIN", detail: "enrolled"), in: db)
             return EnrolmentResponse(

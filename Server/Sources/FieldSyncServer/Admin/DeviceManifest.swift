@@ -52,11 +52,16 @@ public struct DeviceManifest: Codable, Sendable {
     public let caveats: [String]
 
     static func build(device id: String, in db: Database) throws -> DeviceManifest? {
-        guard let device = try Row.fetchOne(db, sql: "SELECT d.*, u.role, u.team FROM devices d JOIN users u ON u.name = d.user_name WHERE d.id = ? COLLATE NOCASE", arguments: [id])
+        guard
+            let device = try Row.fetchOne(
+                db, sql: "SELECT d.*, u.role, u.team FROM devices d JOIN users u ON u.name = d.user_name WHERE d.id = ? COLLATE NOCASE",
+                arguments: [id])
         else { return nil }
         let deviceId: String = device["id"]
         let revokedAt: String? = device["revoked_at"]
-        var caveats = ["Views made on the device while offline are not yet reported to the server; the list is what the device was sent, not what was looked at."]
+        var caveats = [
+            "Views made on the device while offline are not yet reported to the server; the list is what the device was sent, not what was looked at."
+        ]
 
         let pulls = try Row.fetchAll(
             db,
@@ -74,7 +79,8 @@ public struct DeviceManifest: Codable, Sendable {
                 if let given = try FeedReader.snapshot(deviceId, detail.cursor.generation, in: db) { scope = given }
                 if let catchUp = detail.cursor.catchUp, let before = try FeedReader.snapshot(deviceId, catchUp.from, in: db) {
                     scope = AccessScope(
-                        allYoungPeople: scope.allYoungPeople || before.allYoungPeople, youngPeople: scope.youngPeople.union(before.youngPeople),
+                        allYoungPeople: scope.allYoungPeople || before.allYoungPeople,
+                        youngPeople: scope.youngPeople.union(before.youngPeople),
                         kinds: scope.kinds.union(before.kinds))
                 }
             } else {
@@ -97,7 +103,8 @@ public struct DeviceManifest: Codable, Sendable {
             for row in rows {
                 let operation: String = row["operation"]
                 let outcome: String = row["outcome"]
-                let discarded = operation == OperationType.delete.rawValue && [Outcome.applied.rawValue, Outcome.merged.rawValue].contains(outcome)
+                let discarded =
+                    operation == OperationType.delete.rawValue && [Outcome.applied.rawValue, Outcome.merged.rawValue].contains(outcome)
                 if discarded { continue }
                 let record = HeldRecord(
                     id: (row["id"] as String).lowercased(), kind: row["kind"], youngPerson: (row["young_person"] as String).lowercased(),
@@ -116,7 +123,8 @@ public struct DeviceManifest: Codable, Sendable {
             let id = (row["id"] as String).lowercased()
             guard held[id] == nil else { continue }
             held[id] = HeldRecord(
-                id: id, kind: row["kind"], youngPerson: (row["young_person"] as String).lowercased(), version: row["version"], source: "sent")
+                id: id, kind: row["kind"], youngPerson: (row["young_person"] as String).lowercased(), version: row["version"],
+                source: "sent")
         }
         let pullsAfterRevocation =
             try revokedAt.map {

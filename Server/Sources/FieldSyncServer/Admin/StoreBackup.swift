@@ -28,7 +28,8 @@ public enum StoreBackup {
     /// newest audit entry being the head the backup recorded, and the source's trail still
     /// holding that entry with the same hash (the copy is a prefix of the live trail).
     public static func verify(_ report: BackupReport, source: ServerDatabase) throws(AdminError) -> BackupVerification {
-        let keyFile = report.auditKeyOutside.map(AuditKeyFile.init(path:))
+        let keyFile =
+            report.auditKeyOutside.map(AuditKeyFile.init(path:))
             ?? AuditKeyFile(path: (report.to as NSString).appendingPathComponent(AuditKeyFile.defaultName))
         let copy: ServerDatabase
         do {
@@ -68,7 +69,8 @@ public enum StoreBackup {
         }
         return BackupVerification(
             ok: problems.isEmpty, integrity: integrity.count == 1 ? integrity[0] : "\(integrity.count) problems",
-            auditEntriesChecked: audit.checked, auditKeyed: audit.keyed, headMatchesSource: copyNewest == head && sourceHash == report.auditHead,
+            auditEntriesChecked: audit.checked, auditKeyed: audit.keyed,
+            headMatchesSource: copyNewest == head && sourceHash == report.auditHead,
             problems: problems)
     }
 
@@ -82,12 +84,15 @@ public enum StoreBackup {
         }
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: target, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw AdminError("backup_target_invalid", "\(target) is a file; --to must name a new or empty folder.") }
+            guard isDirectory.boolValue else {
+                throw AdminError("backup_target_invalid", "\(target) is a file; --to must name a new or empty folder.")
+            }
             let entries = (try? fm.contentsOfDirectory(atPath: target)) ?? []
             guard entries.isEmpty else {
                 throw AdminError(
                     "backup_target_not_empty",
-                    "\(target) is not empty (\(entries.count) entries); a backup goes into a new or empty folder, so nothing was written. Pick another --to.")
+                    "\(target) is not empty (\(entries.count) entries); a backup goes into a new or empty folder, so nothing was written. Pick another --to."
+                )
             }
             guard chmod(target, DataFolderPermissions.folderMode) == 0 else {
                 throw AdminError("backup_target_invalid", "\(target) cannot be made private (0700): \(String(cString: strerror(errno))).")
@@ -95,7 +100,8 @@ public enum StoreBackup {
             return false
         }
         do {
-            try fm.createDirectory(atPath: target, withIntermediateDirectories: true, attributes: [.posixPermissions: Int(DataFolderPermissions.folderMode)])
+            try fm.createDirectory(
+                atPath: target, withIntermediateDirectories: true, attributes: [.posixPermissions: Int(DataFolderPermissions.folderMode)])
         } catch {
             throw AdminError("backup_target_invalid", "Cannot create the folder \(target): \(error.localizedDescription)")
         }
@@ -166,12 +172,14 @@ public enum StoreBackup {
         }
         PrivateFile.syncFolder(target)
         let bytes = files.reduce(0) { total, name in
-            let size = (try? FileManager.default.attributesOfItem(atPath: (target as NSString).appendingPathComponent(name))[.size]) as? NSNumber
+            let size =
+                (try? FileManager.default.attributesOfItem(atPath: (target as NSString).appendingPathComponent(name))[.size]) as? NSNumber
             return total + (size?.intValue ?? 0)
         }
         return BackupReport(
             source: source, to: target, takenAt: takenAt, auditEntries: snapshot.entries, auditHead: snapshot.head,
-            auditKeyed: database.auditKey.key != nil, records: snapshot.records, changeSets: snapshot.changeSets, bytes: bytes, files: files,
+            auditKeyed: database.auditKey.key != nil, records: snapshot.records, changeSets: snapshot.changeSets, bytes: bytes,
+            files: files,
             auditKeyOutside: keyInFolder ? nil : database.auditKeyFile.path)
     }
 

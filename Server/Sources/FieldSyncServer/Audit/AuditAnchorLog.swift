@@ -26,7 +26,10 @@ struct AuditAnchorLog: Service {
     func log() {
         let fingerprint = database.auditKey.key?.fingerprint
         do {
-            guard let row = try database.pool.read({ db in try Row.fetchOne(db, sql: "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1") })
+            guard
+                let row = try database.pool.read({ db in
+                    try Row.fetchOne(db, sql: "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+                })
             else { return }
             let anchor = AuditAnchor(entries: row["id"], head: row["hash"], takenAt: WireTime.now(), key: fingerprint)
             let encoder = JSONEncoder()

@@ -122,14 +122,17 @@ public struct AuditKeyFile: Sendable {
     /// Reads the key; tightens the file to 0600 if it was left readable by others.
     func load() throws(AuditKeyError) -> AuditKey {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw AuditKeyError(code: "audit_key_unreadable", message: "The audit key file \(path) cannot be read (check its owner and permissions).")
+            throw AuditKeyError(
+                code: "audit_key_unreadable", message: "The audit key file \(path) cannot be read (check its owner and permissions).")
         }
         guard let contents = try? JSONDecoder().decode(Contents.self, from: data), contents.format == "fieldsync-audit-key",
             contents.version == 1, let bytes = Data(base64Encoded: contents.key), bytes.count == 32, contents.keyedFrom >= 1
         else {
             throw AuditKeyError(
                 code: "audit_key_invalid",
-                message: "The audit key file \(path) is damaged or is not a FieldSync audit key. Restore it from your backup; do not delete it (the audit trail cannot be checked without it).")
+                message:
+                    "The audit key file \(path) is damaged or is not a FieldSync audit key. Restore it from your backup; do not delete it (the audit trail cannot be checked without it)."
+            )
         }
         if let mode = try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int, mode & 0o077 != 0 {
             try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
@@ -144,7 +147,9 @@ public struct AuditKeyFile: Sendable {
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty, !fm.fileExists(atPath: folder) {
             do { try fm.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) } catch {
-                throw AuditKeyError(code: "audit_key_unwritable", message: "Cannot create the folder \(folder) for the audit key: \(error.localizedDescription)")
+                throw AuditKeyError(
+                    code: "audit_key_unwritable",
+                    message: "Cannot create the folder \(folder) for the audit key: \(error.localizedDescription)")
             }
         }
         let contents = Contents(key: key.base64, keyedFrom: key.keyedFrom, createdAt: WireTime.now())

@@ -25,12 +25,13 @@ enum AuditKeySetup {
                         return .commit
                     }
                     try refuseIfKeyed(db, file: file)
-                    let next = try Int64.fetchOne(
-                        db,
-                        sql: """
-                            SELECT max(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'), 0),
-                                       COALESCE((SELECT max(id) FROM audit_log), 0)) + 1
-                            """) ?? 1
+                    let next =
+                        try Int64.fetchOne(
+                            db,
+                            sql: """
+                                SELECT max(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'), 0),
+                                           COALESCE((SELECT max(id) FROM audit_log), 0)) + 1
+                                """) ?? 1
                     let key = AuditKey.generate(keyedFrom: next)
                     holder.set(key)
                     do {
@@ -40,7 +41,8 @@ enum AuditKeySetup {
                                 detail: next == 1 ? "key=\(key.fingerprint)" : "key=\(key.fingerprint) legacy_entries=\(next - 1)"),
                             in: db)
                         guard db.lastInsertedRowID == next else {
-                            throw AuditKeyError(code: "audit_key_unwritable", message: "The audit trail's next entry id could not be fixed; try again.")
+                            throw AuditKeyError(
+                                code: "audit_key_unwritable", message: "The audit trail's next entry id could not be fixed; try again.")
                         }
                         try file.create(key)
                     } catch {

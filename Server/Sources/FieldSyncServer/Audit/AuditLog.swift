@@ -65,7 +65,8 @@ enum AuditLog {
             throw AuditKeyError(
                 code: "audit_key_missing", message: "The audit key is not loaded, so nothing can be written to the audit trail.")
         }
-        let previous = try head.hash
+        let previous =
+            try head.hash
             ?? String.fetchOne(db.cachedStatement(sql: "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")) ?? genesis
         let hash = digest(
             previous: previous, at: time, actor: event.actor, role: event.role, device: event.device, action: event.action,

@@ -77,7 +77,8 @@ struct DeviceAuthenticator: Sendable {
         guard let authorization, authorization.lowercased().hasPrefix("bearer ") else {
             throw APIError(
                 .unauthorized, .unauthenticated,
-                "This request has no bearer token. Enrol the device (fieldsync enrol) and send its token as 'Authorization: Bearer <token>'.")
+                "This request has no bearer token. Enrol the device (fieldsync enrol) and send its token as 'Authorization: Bearer <token>'."
+            )
         }
         return Secrets.hash(String(authorization.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces))
     }
@@ -100,7 +101,8 @@ struct DeviceAuthenticator: Sendable {
     /// the wipe mark on a revoked device's first contact, and the sliding token extension).
     private func verdict(on found: Found?) async throws(APIError) -> AuthenticatedDevice {
         guard let found, let id = UUID(uuidString: found.id) else {
-            securityAudit?.record(.init(action: .authFailed, address: PeerAddress.current, reason: "a bearer token the server never issued"))
+            securityAudit?.record(
+                .init(action: .authFailed, address: PeerAddress.current, reason: "a bearer token the server never issued"))
             throw APIError(
                 .unauthorized, .unauthenticated,
                 "This token is not one the server issued. Enrol the device again with a new code from your admin.")
@@ -109,9 +111,12 @@ struct DeviceAuthenticator: Sendable {
             if found.wipedAt == nil {
                 // The first contact after revocation: the device is told to wipe (contract 5.5).
                 try? await database.pool.write { db in
-                    try db.execute(sql: "UPDATE devices SET wiped_at = ? WHERE id = ? AND wiped_at IS NULL", arguments: [WireTime.now(), found.id])
+                    try db.execute(
+                        sql: "UPDATE devices SET wiped_at = ? WHERE id = ? AND wiped_at IS NULL", arguments: [WireTime.now(), found.id])
                     try AuditLog.append(
-                        AuditLog.Event(actor: found.name, role: found.role, device: found.id.lowercased(), action: "REMOTE_WIPE", detail: "revoked at \(revokedAt)"),
+                        AuditLog.Event(
+                            actor: found.name, role: found.role, device: found.id.lowercased(), action: "REMOTE_WIPE",
+                            detail: "revoked at \(revokedAt)"),
                         in: db)
                 }
             }
@@ -129,11 +134,13 @@ struct DeviceAuthenticator: Sendable {
             if expires < now {
                 securityAudit?.record(
                     .init(
-                        action: .authFailed, actor: found.name, role: found.role, device: found.id.lowercased(), address: PeerAddress.current,
+                        action: .authFailed, actor: found.name, role: found.role, device: found.id.lowercased(),
+                        address: PeerAddress.current,
                         reason: "a token that expired at \(found.expiresAt ?? "")"))
                 throw APIError(
                     .unauthorized, .tokenExpired,
-                    "This device's sign-in expired at \(found.expiresAt ?? "") after a long time without contact. Ask your admin for a new enrolment code.")
+                    "This device's sign-in expired at \(found.expiresAt ?? "") after a long time without contact. Ask your admin for a new enrolment code."
+                )
             }
             // Sliding lifetime: extended on contact, written at most once per half lifetime.
             if expires.timeIntervalSince(now) < Double(found.lifetime) / 2 {

@@ -43,7 +43,8 @@ struct DeviceReport: Sendable {
             name.isEmpty || name.utf8.count > WireProtocol.maxClientNameLength || !name.utf8.allSatisfy({ (0x20...0x7e).contains($0) })
         {
             ignored.append(
-                "\(WireProtocol.clientHeader) ignored: it must be 1 to \(WireProtocol.maxClientNameLength) printable ASCII characters, e.g. fieldsync-cli/0.1.0")
+                "\(WireProtocol.clientHeader) ignored: it must be 1 to \(WireProtocol.maxClientNameLength) printable ASCII characters, e.g. fieldsync-cli/0.1.0"
+            )
             client = nil
         }
         let report = DeviceReport(

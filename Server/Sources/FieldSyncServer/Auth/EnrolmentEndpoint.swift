@@ -41,15 +41,18 @@ struct EnrolmentEndpoint: Sendable {
             throw error
         }
         guard try await isOutstanding(code: body.code) else {
-            securityAudit.record(.init(action: .enrolFailed, address: address, reason: "an enrolment code that is wrong or was used already"))
-            throw APIError(.unauthorized, .badEnrolmentCode, "That enrolment code is not valid (or was used already). Ask your admin for a new one.")
+            securityAudit.record(
+                .init(action: .enrolFailed, address: address, reason: "an enrolment code that is wrong or was used already"))
+            throw APIError(
+                .unauthorized, .badEnrolmentCode, "That enrolment code is not valid (or was used already). Ask your admin for a new one.")
         }
         let answer: EnrolmentResponse
         do {
             answer = try admin.redeem(code: body.code, deviceName: body.deviceName)
         } catch {
             if error.code == "bad_enrolment_code" {
-                securityAudit.record(.init(action: .enrolFailed, address: address, reason: "an enrolment code that expired or was just used"))
+                securityAudit.record(
+                    .init(action: .enrolFailed, address: address, reason: "an enrolment code that expired or was just used"))
                 throw APIError(.unauthorized, .badEnrolmentCode, error.message)
             }
             limiter.refund(address)
@@ -80,7 +83,8 @@ struct EnrolmentEndpoint: Sendable {
         {
             throw APIError(
                 .badRequest, .invalidValue,
-                "deviceName must be at most \(maxDeviceNameLength) characters (\(maxDeviceNameLength * WireProtocol.utf8BytesPerCharacter) bytes in UTF-8) with no control characters, e.g. laptop-417.")
+                "deviceName must be at most \(maxDeviceNameLength) characters (\(maxDeviceNameLength * WireProtocol.utf8BytesPerCharacter) bytes in UTF-8) with no control characters, e.g. laptop-417."
+            )
         }
     }
 }

@@ -39,13 +39,16 @@ struct ComplianceReport: Sendable {
                     try decoder.decode(YoungPersonFacts.self, from: $0)
                 }
                 let keyWorker = try String.fetchOne(
-                    db, sql: "SELECT user_name FROM allocations WHERE young_person = ? AND role = 'key' AND ended_at IS NULL", arguments: [yp])
+                    db, sql: "SELECT user_name FROM allocations WHERE young_person = ? AND role = 'key' AND ended_at IS NULL",
+                    arguments: [yp])
                 guard let facts else {
                     return ComplianceRow(
                         youngPerson: yp.lowercased(), cohort: nil, keyWorker: keyWorker,
                         visits: VisitCompliance(
                             lastQualifyingVisit: nil, rule: "NONE", due: nil, status: .noRule,
-                            explanation: "No facts are recorded for this young person; an admin records them with: fieldsync-server admin young-person set --id \(yp.lowercased()) --cohort CLA|CARE_LEAVER …"),
+                            explanation:
+                                "No facts are recorded for this young person; an admin records them with: fieldsync-server admin young-person set --id \(yp.lowercased()) --cohort CLA|CARE_LEAVER …"
+                        ),
                         pep: nil)
                 }
                 var visits: [VisitFact] = []
@@ -60,10 +63,14 @@ struct ComplianceReport: Sendable {
                     }
                 }
                 let pep = scope.kinds.contains(.pep) ? ComplianceRules.pep(for: facts, peps: peps, asOf: asOf, calendar: calendar) : nil
-                let visitLine = scope.kinds.contains(.visit)
+                let visitLine =
+                    scope.kinds.contains(.visit)
                     ? ComplianceRules.visits(for: facts, visits: visits, asOf: asOf)
-                    : VisitCompliance(lastQualifyingVisit: nil, rule: "NONE", due: nil, status: .noRule, explanation: "Visit records are outside your role's scope.")
-                return ComplianceRow(youngPerson: yp.lowercased(), cohort: facts.cohort.rawValue, keyWorker: keyWorker, visits: visitLine, pep: pep)
+                    : VisitCompliance(
+                        lastQualifyingVisit: nil, rule: "NONE", due: nil, status: .noRule,
+                        explanation: "Visit records are outside your role's scope.")
+                return ComplianceRow(
+                    youngPerson: yp.lowercased(), cohort: facts.cohort.rawValue, keyWorker: keyWorker, visits: visitLine, pep: pep)
             }
         }
     }

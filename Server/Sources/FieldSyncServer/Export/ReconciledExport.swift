@@ -55,7 +55,8 @@ struct ReconciledExport: Sendable {
             guard filter.since.sequence <= head, filter.since.catchUp == nil else {
                 throw APIError(
                     .badRequest, .badCursor,
-                    "The export cursor '\(filter.since.token)' is not one this server gave out; use the cursor from the last export's end line, or none for a full export.")
+                    "The export cursor '\(filter.since.token)' is not one this server gave out; use the cursor from the last export's end line, or none for a full export."
+                )
             }
             var scope = try AccessScope.of(user: device.userName, role: device.role, team: device.team, in: db)
             if let kind = filter.kind { scope.kinds = scope.kinds.intersection([kind]) }
@@ -121,7 +122,10 @@ struct ReconciledExport: Sendable {
                         """,
                     arguments: [from, FeedReader.kindsJSON(scope.kinds), scope.allYoungPeople, scope.youngPeopleJSON, Self.chunk])
                 return rows.map {
-                    ($0["version"], $0["id"], $0["kind"], UUID(uuidString: $0["young_person"]) ?? UUID(), $0["state"], $0["document"], $0["open_conflicts"])
+                    (
+                        $0["version"], $0["id"], $0["kind"], UUID(uuidString: $0["young_person"]) ?? UUID(), $0["state"], $0["document"],
+                        $0["open_conflicts"]
+                    )
                 }
             }
             guard !rows.isEmpty else { break }
@@ -175,7 +179,8 @@ struct ReconciledExport: Sendable {
             ).map { row in
                 [
                     "type": "unsentOnDevice", "device": .string((row["id"] as String).lowercased()), "user": .string(row["user_name"]),
-                    "unsent": .integer(row["unsent"]), "oldestUnsentSeconds": (row["oldest_unsent_seconds"] as Int64?).map(JSONValue.integer) ?? .null,
+                    "unsent": .integer(row["unsent"]),
+                    "oldestUnsentSeconds": (row["oldest_unsent_seconds"] as Int64?).map(JSONValue.integer) ?? .null,
                     "lastSeenAt": (row["last_seen_at"] as String?).map(JSONValue.string) ?? .null,
                 ]
             }

@@ -27,7 +27,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             // fault: a 4xx the device does not retry, never a 500 it would retry for ever.
             return APIError(
                 .badRequest, .malformedRequest,
-                "The request's HTTP framing is broken (\(error)); nothing was changed. Send a well-formed HTTP/1.1 request.").render()
+                "The request's HTTP framing is broken (\(error)); nothing was changed. Send a well-formed HTTP/1.1 request."
+            ).render()
         } catch {
             logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             return APIError(
@@ -40,7 +41,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     static func translate(_ error: HTTPError, request: Request) -> APIError {
         switch error.status {
         case .notFound:
-            return APIError(.notFound, .notFound, "There is no \(request.method) \(request.uri.path) in the FieldSync API; see WIRE-PROTOCOL.md.")
+            return APIError(
+                .notFound, .notFound, "There is no \(request.method) \(request.uri.path) in the FieldSync API; see WIRE-PROTOCOL.md.")
         case .methodNotAllowed:
             return APIError(.methodNotAllowed, .methodNotAllowed, "\(request.method) is not allowed on \(request.uri.path).")
         case .contentTooLarge:

@@ -54,7 +54,8 @@ public enum FieldSyncServer {
         let checkpointer = try WALCheckpointer(databasePath: database.path, logger: logger)
         let securityAudit = SecurityAudit(database: database, logger: logger)
         let router = Router()
-        router.add(middleware: RequestObservationMiddleware<BasicRequestContext>(accessLog: configuration.accessLog ? Self.accessLogger : nil))
+        router.add(
+            middleware: RequestObservationMiddleware<BasicRequestContext>(accessLog: configuration.accessLog ? Self.accessLogger : nil))
         router.add(middleware: ErrorMiddleware<BasicRequestContext>(logger: logger))
         router.add(middleware: PeerAddressMiddleware<BasicRequestContext>())
         let admin = AdminService(database: database)
@@ -75,7 +76,9 @@ public enum FieldSyncServer {
         let readiness = Readiness()
         HealthRoutes(database: database, readiness: readiness).register(on: router)
         routes.register(on: router)
-        var services: [any Service] = [ShutdownWatcher(readiness: readiness), checkpointer, securityAudit, SideWriteFlusher(writer: writer)]
+        var services: [any Service] = [
+            ShutdownWatcher(readiness: readiness), checkpointer, securityAudit, SideWriteFlusher(writer: writer),
+        ]
         if let interval = configuration.auditAnchorInterval {
             services.append(AuditAnchorLog(database: database, logger: logger, interval: interval))
         }

@@ -1,5 +1,5 @@
-import Foundation
 import FieldSyncProtocol
+import Foundation
 import HTTPTypes
 import Hummingbird
 

@@ -27,7 +27,8 @@ enum RequestDecoding {
         if let declared = request.headers[.contentLength].flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }), declared > maxBytes {
             throw APIError(
                 .contentTooLarge, .bodyTooLarge,
-                "The request body is \(declared) bytes; this server accepts at most \(maxBytes) here. Send fewer operations per change set.")
+                "The request body is \(declared) bytes; this server accepts at most \(maxBytes) here. Send fewer operations per change set."
+            )
         }
         var request = request
         let buffer: ByteBuffer

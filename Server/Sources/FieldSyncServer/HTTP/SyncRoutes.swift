@@ -74,7 +74,8 @@ struct SyncRoutes: Sendable {
             guard let parsed = FeedCursor(token: text) else {
                 throw APIError(
                     .badRequest, .badCursor,
-                    "The cursor '\(text)' is not one this server gave out; send the cursor from the last page as it was, or none to start over.")
+                    "The cursor '\(text)' is not one this server gave out; send the cursor from the last page as it was, or none to start over."
+                )
             }
             cursor = parsed
         }
@@ -115,7 +116,9 @@ struct SyncRoutes: Sendable {
                 sql: "UPDATE devices SET revoked_at = ?, wiped_at = ? WHERE id = ?",
                 arguments: [WireTime.now(), WireTime.now(), device.deviceId.uuidString])
             try AuditLog.append(
-                AuditLog.Event(actor: device.userName, role: device.role, device: device.deviceId.uuidString.lowercased(), action: "DEVICE_RETIRED", detail: "retired by its user"),
+                AuditLog.Event(
+                    actor: device.userName, role: device.role, device: device.deviceId.uuidString.lowercased(), action: "DEVICE_RETIRED",
+                    detail: "retired by its user"),
                 in: db)
         }
         return Self.json(#"{"retired":true}"#)
@@ -128,7 +131,9 @@ struct SyncRoutes: Sendable {
         var since = FeedCursor.start
         if let text = query["since"].map(String.init), !text.isEmpty {
             guard let parsed = FeedCursor(token: text) else {
-                throw APIError(.badRequest, .badCursor, "The export cursor '\(text)' is not one this server gave out; use the cursor from the last export's end line.")
+                throw APIError(
+                    .badRequest, .badCursor,
+                    "The export cursor '\(text)' is not one this server gave out; use the cursor from the last export's end line.")
             }
             since = parsed
         }
@@ -160,7 +165,8 @@ struct SyncRoutes: Sendable {
         let report = ComplianceReport(database: database, dataDirectory: (database.path as NSString).deletingLastPathComponent)
         let rows = try await report.rows(for: device, team: team, asOf: asOf)
         try await readAudit.record(
-            "COMPLIANCE_REPORT", by: device, detail: "youngPeople=\(rows.count) team=\(team ?? "-") asOf=\(asOf)", report: Self.report(request))
+            "COMPLIANCE_REPORT", by: device, detail: "youngPeople=\(rows.count) team=\(team ?? "-") asOf=\(asOf)",
+            report: Self.report(request))
         return try Self.json(rows)
     }
 
@@ -168,7 +174,8 @@ struct SyncRoutes: Sendable {
     func devices(_ request: Request) async throws -> Response {
         let device = try await authenticator.authenticate(authorization: request.headers[.authorization])
         guard device.role == Role.teamManager.rawValue else {
-            throw APIError(.forbidden, .forbidden, "Only team managers (and admins, with fieldsync-server admin device list) may see device health.")
+            throw APIError(
+                .forbidden, .forbidden, "Only team managers (and admins, with fieldsync-server admin device list) may see device health.")
         }
         let devices: [DeviceInfo]
         do { devices = try admin.listDevices(team: device.team) } catch {

@@ -50,12 +50,15 @@ public enum DataFolderPermissions {
     /// visibility ties to whichever C module happened to declare it first.)
     private static func tighten(_ path: String, to mode: mode_t) throws(StorageError) -> String? {
         let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-        guard let permissions = (try? FileManager.default.attributesOfItem(atPath: target))?[.posixPermissions] as? NSNumber else { return nil }
+        guard let permissions = (try? FileManager.default.attributesOfItem(atPath: target))?[.posixPermissions] as? NSNumber else {
+            return nil
+        }
         let current = mode_t(permissions.uint16Value) & 0o777
         guard current & 0o077 != 0 else { return nil }
         guard chmod(path, mode) == 0 else {
             throw StorageError(
-                "\(path) is readable by other accounts (mode \(String(current, radix: 8))) and could not be made private: \(String(cString: strerror(errno))). Run the server as the folder's owner.")
+                "\(path) is readable by other accounts (mode \(String(current, radix: 8))) and could not be made private: \(String(cString: strerror(errno))). Run the server as the folder's owner."
+            )
         }
         return "\(path): \(String(current, radix: 8)) -> \(String(mode, radix: 8))"
     }

@@ -58,7 +58,8 @@ struct MultiRowInsert {
         var index: Int32 = 1
         for row in rows {
             guard row.count == columns else {
-                throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "a row of \(row.count) values for \(columns) columns", sql: statement.sql)
+                throw DatabaseError(
+                    resultCode: .SQLITE_MISUSE, message: "a row of \(row.count) values for \(columns) columns", sql: statement.sql)
             }
             for value in row {
                 let code: Int32
@@ -68,11 +69,14 @@ struct MultiRowInsert {
                         code = sqlite3_bind_text(handle, index, "", 0, transient)
                     } else {
                         code = text.withUTF8 { utf8 in
-                            utf8.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), transient) }
+                            utf8.withMemoryRebound(to: CChar.self) {
+                                sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), transient)
+                            }
                         }
                     }
                 case .blob(let data):
-                    code = data.isEmpty
+                    code =
+                        data.isEmpty
                         ? sqlite3_bind_zeroblob(handle, index, 0)
                         : data.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), transient) }
                 case .integer(let number):

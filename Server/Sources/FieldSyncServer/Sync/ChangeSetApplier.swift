@@ -32,18 +32,21 @@ struct ChangeSetApplier {
             result.replayed = true
             return AppliedChangeSet(result: result, json: DirectJSON.encode(result))
         }
-        let lastSequence = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT last_sequence FROM devices WHERE id = ?"), arguments: [deviceKey]) ?? 0
+        let lastSequence =
+            try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT last_sequence FROM devices WHERE id = ?"), arguments: [deviceKey]) ?? 0
         if changeSet.deviceSequence <= lastSequence {
             throw APIError(
                 .conflict, .outOfOrder,
-                "This device already sent change set number \(lastSequence) under another id, so number \(changeSet.deviceSequence) is out of order. Change sets must be numbered 1, 2, 3 … in the order they were made.")
+                "This device already sent change set number \(lastSequence) under another id, so number \(changeSet.deviceSequence) is out of order. Change sets must be numbered 1, 2, 3 … in the order they were made."
+            )
         }
         if changeSet.deviceSequence - lastSequence > WireProtocol.maxSequenceGap {
             // Accepting it would refuse every later change set of this device as out of order.
             throw APIError(
                 .badRequest, .sequenceOutOfRange,
-                "deviceSequence \(changeSet.deviceSequence) jumps more than \(WireProtocol.maxSequenceGap) past this device's last change set (\(lastSequence)); number change sets 1, 2, 3 … in the order they were made. Nothing was stored.")
+                "deviceSequence \(changeSet.deviceSequence) jumps more than \(WireProtocol.maxSequenceGap) past this device's last change set (\(lastSequence)); number change sets 1, 2, 3 … in the order they were made. Nothing was stored."
+            )
         }
 
         var counter = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM feed_counter WHERE id = 1")) ?? 0
@@ -64,7 +67,8 @@ struct ChangeSetApplier {
             },
             changedByOthersSince: { record, base in
                 try Int64.fetchOne(
-                    db.cachedStatement(sql: "SELECT MAX(version) FROM record_history WHERE record_id = ? AND version > ? AND device_id <> ?"),
+                    db.cachedStatement(
+                        sql: "SELECT MAX(version) FROM record_history WHERE record_id = ? AND version > ? AND device_id <> ?"),
                     arguments: [UUIDText.uppercase(record), base, deviceKey])
             },
             wroteBefore: { record, user in
@@ -124,12 +128,14 @@ struct ChangeSetApplier {
             if result.resolvedConflict != nil { conflicts.resolved += 1 }
             for conflict in result.supersededConflicts {
                 // Kept in the record's history with its held value; no longer open.
-                try db.cachedStatement(sql: "UPDATE conflicts SET status = 'resolved', resolved_version = ?, document = ? WHERE id = ?").execute(
-                    arguments: [result.verdict.version, try encoder.encode(conflict), conflict.id.uuidString])
+                try db.cachedStatement(sql: "UPDATE conflicts SET status = 'resolved', resolved_version = ?, document = ? WHERE id = ?")
+                    .execute(
+                        arguments: [result.verdict.version, try encoder.encode(conflict), conflict.id.uuidString])
             }
             if let resolved = result.resolvedConflict {
-                try db.cachedStatement(sql: "UPDATE conflicts SET status = 'resolved', resolved_version = ?, document = ? WHERE id = ?").execute(
-                    arguments: [result.verdict.version, try encoder.encode(resolved), resolved.id.uuidString])
+                try db.cachedStatement(sql: "UPDATE conflicts SET status = 'resolved', resolved_version = ?, document = ? WHERE id = ?")
+                    .execute(
+                        arguments: [result.verdict.version, try encoder.encode(resolved), resolved.id.uuidString])
             }
             let youngPerson = (result.record ?? current)?.youngPerson ?? op.youngPerson
             auditRows.append(
@@ -142,10 +148,12 @@ struct ChangeSetApplier {
                     at: receivedAt, head: head, in: db))
             if let rejection = result.rejection {
                 rejections += 1
-                try db.cachedStatement(sql: """
+                try db.cachedStatement(
+                    sql: """
                         INSERT INTO rejections(change_set, op_index, record_id, user_name, device_id, code, message, operation, received_at, outside_scope)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """).execute(
+                        """
+                ).execute(
                     arguments: [
                         changeSetKey, index, recordKey, device.userName, deviceKey,
                         rejection.code, rejection.message, try encoder.encode(op), receivedAt, result.outsideScope,
@@ -160,10 +168,12 @@ struct ChangeSetApplier {
             changeSet: changeSet.id, deviceSequence: changeSet.deviceSequence, verdicts: verdicts, appliedAt: receivedAt,
             replayed: false)
         let json = DirectJSON.encode(result)
-        try db.cachedStatement(sql: "INSERT INTO change_sets(id, device_id, device_sequence, received_at, result) VALUES (?, ?, ?, ?, ?)").execute(
-            arguments: [changeSetKey, deviceKey, changeSet.deviceSequence, receivedAt, json])
-        try db.cachedStatement(sql: "UPDATE devices SET last_sequence = ?, last_seen_at = ?, rejections = rejections + ? WHERE id = ?").execute(
-            arguments: [changeSet.deviceSequence, receivedAt, rejections, deviceKey])
+        try db.cachedStatement(sql: "INSERT INTO change_sets(id, device_id, device_sequence, received_at, result) VALUES (?, ?, ?, ?, ?)")
+            .execute(
+                arguments: [changeSetKey, deviceKey, changeSet.deviceSequence, receivedAt, json])
+        try db.cachedStatement(sql: "UPDATE devices SET last_sequence = ?, last_seen_at = ?, rejections = rejections + ? WHERE id = ?")
+            .execute(
+                arguments: [changeSet.deviceSequence, receivedAt, rejections, deviceKey])
         if let report {
             try db.cachedStatement(sql: DeviceReport.sql).execute(
                 arguments: StatementArguments(report.arguments(at: receivedAt, device: deviceKey)))
@@ -265,7 +275,9 @@ struct ChangeSetApplier {
     }
 
     func store(_ conflict: Conflict, openedAt version: Int64, in db: Database) throws {
-        try db.cachedStatement(sql: "INSERT INTO conflicts(id, record_id, field, status, opened_version, document) VALUES (?, ?, ?, 'open', ?, ?)").execute(
+        try db.cachedStatement(
+            sql: "INSERT INTO conflicts(id, record_id, field, status, opened_version, document) VALUES (?, ?, ?, 'open', ?, ?)"
+        ).execute(
             arguments: [conflict.id.uuidString, conflict.record.uuidString, conflict.field, version, try encoder.encode(conflict)])
     }
 }

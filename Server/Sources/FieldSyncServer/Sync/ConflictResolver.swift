@@ -20,10 +20,14 @@ struct ConflictResolver {
         guard let position = record.conflicts.firstIndex(where: { $0.id == conflictId }) else {
             if let settled = try context.loadConflict(conflictId), settled.record == record.id, settled.status != "open" {
                 // Who settled it is named only to themselves (the record's history shows the rest to those who may see it).
-                let by = settled.resolution.map { $0.by.user == context.author.user ? " by you at \($0.by.receivedAt)" : " at \($0.by.receivedAt)" } ?? ""
+                let by =
+                    settled.resolution.map {
+                        $0.by.user == context.author.user ? " by you at \($0.by.receivedAt)" : " at \($0.by.receivedAt)"
+                    } ?? ""
                 return .rejected(
                     index, op, .conflictAlreadyResolved,
-                    "Conflict \(conflictId) was already resolved\(by); your choice is kept with this refusal. Check the record and edit it if it still needs changing.")
+                    "Conflict \(conflictId) was already resolved\(by); your choice is kept with this refusal. Check the record and edit it if it still needs changing."
+                )
             }
             return .rejected(index, op, .conflictNotFound, "Record \(op.record) has no conflict \(conflictId).")
         }
@@ -54,7 +58,10 @@ struct ConflictResolver {
                 switch context.policy.edit(record, fields: fields.keys) {
                 case .refused(let code, let why): return .rejected(index, op, code, why + RecordMutator.kept)
                 case .locked:
-                    return .rejected(index, op, .notEditable, "A \(record.state) \(record.kind.rawValue) record cannot take these fields, so it was not restored.\(RecordMutator.kept)")
+                    return .rejected(
+                        index, op, .notEditable,
+                        "A \(record.state) \(record.kind.rawValue) record cannot take these fields, so it was not restored.\(RecordMutator.kept)"
+                    )
                 case .allowed: break
                 }
                 record.deleted = false
@@ -69,7 +76,8 @@ struct ConflictResolver {
                 chosen = .null
             case (false, .value):
                 return .rejected(
-                    index, op, .invalidValue, "This conflict is a delete that met an edit: resolve it with 'current' (keep the record) or 'held' (delete it).")
+                    index, op, .invalidValue,
+                    "This conflict is a delete that met an edit: resolve it with 'current' (keep the record) or 'held' (delete it).")
             }
         } else {
             guard let path = FieldPath(conflict.field) else {
@@ -87,7 +95,8 @@ struct ConflictResolver {
             case .locked:
                 return .rejected(
                     index, op, .notEditable,
-                    "A \(record.state) \(record.kind.rawValue) record's \(fieldName) cannot be changed, so this conflict cannot be settled by you now.\(RecordMutator.kept)")
+                    "A \(record.state) \(record.kind.rawValue) record's \(fieldName) cannot be changed, so this conflict cannot be settled by you now.\(RecordMutator.kept)"
+                )
             case .allowed(let fields): appendOnly = fields.contains(fieldName)
             }
             let present = path.value(in: record.fields)
@@ -113,7 +122,8 @@ struct ConflictResolver {
                     case .refused:
                         return .rejected(
                             index, op, .notEditable,
-                            "A \(record.state) \(record.kind.rawValue) record takes new \(fieldName) only; the ones it holds are never changed.\(RecordMutator.kept)")
+                            "A \(record.state) \(record.kind.rawValue) record takes new \(fieldName) only; the ones it holds are never changed.\(RecordMutator.kept)"
+                        )
                     }
                 }
                 if appendOnly || present == conflict.current || present == chosen {
@@ -133,7 +143,10 @@ struct ConflictResolver {
                         opened = parts.map { newConflict($0, record: record.id) }
                     }
                 } else {
-                    opened = [newConflict(ConflictPart(path: conflict.field, base: conflict.current, current: present, held: chosen), record: record.id)]
+                    opened = [
+                        newConflict(
+                            ConflictPart(path: conflict.field, base: conflict.current, current: present, held: chosen), record: record.id)
+                    ]
                 }
                 for (name, v) in changed {
                     if v.isNull { record.fields.removeValue(forKey: name) } else { record.fields[name] = v }

@@ -64,7 +64,8 @@ struct FeedReader: Sendable {
     }
 
     /// The page's JSON, after storing a new scope generation if the read needs one and auditing it.
-    private func finish(_ read: Read, for device: AuthenticatedDevice, after cursor: FeedCursor, report: DeviceReport?) async throws -> Data {
+    private func finish(_ read: Read, for device: AuthenticatedDevice, after cursor: FeedCursor, report: DeviceReport?) async throws -> Data
+    {
         var generation = read.generation ?? 0
         if read.generation == nil {
             // The cursor must name a generation that is stored before the device can send it back.
@@ -91,7 +92,8 @@ struct FeedReader: Sendable {
     static func badCursor(_ cursor: FeedCursor, _ why: String) -> APIError {
         APIError(
             .badRequest, .badCursor,
-            "The cursor '\(cursor.token)' is not one this server gave this device (\(why)). Start over: pull again without a cursor (fieldsync does this by itself); records already on the device are sent again and nothing is lost.")
+            "The cursor '\(cursor.token)' is not one this server gave this device (\(why)). Start over: pull again without a cursor (fieldsync does this by itself); records already on the device are sent again and nothing is lost."
+        )
     }
 
     /// The scope a device was given under `generation`. Snapshots never change once written, so
@@ -158,7 +160,8 @@ struct FeedReader: Sendable {
     /// A page of the normal feed: records in scope changed after `after`. The last page's cursor
     /// moves to the feed's head (this read saw every version up to it), so a device whose scope
     /// holds few records does not scan the same stretch of the feed again on every pull.
-    private static func feed(scope: AccessScope, generation: Int64?, after: Int64, head: Int64, limit: Int, in db: Database) throws -> Read {
+    private static func feed(scope: AccessScope, generation: Int64?, after: Int64, head: Int64, limit: Int, in db: Database) throws -> Read
+    {
         let rows: [Row]
         if !scope.allYoungPeople && scope.youngPeople.count <= smallScope {
             // A small caseload: read its young people's records by the (young person, version)
@@ -222,7 +225,8 @@ struct FeedReader: Sendable {
             ])
         let page = rows.prefix(limit)
         // Part-way: the cursor says how far; done: the normal feed goes on from `sequence`.
-        let progress: FeedCursor.CatchUp? = rows.count > limit ? FeedCursor.CatchUp(from: fromGeneration, position: page.last!["version"]) : nil
+        let progress: FeedCursor.CatchUp? =
+            rows.count > limit ? FeedCursor.CatchUp(from: fromGeneration, position: page.last!["version"]) : nil
         return Read(
             documents: page.map { $0["document"] }, removed: removed, more: true, sequence: sequence, generation: generation,
             scope: scope, catchUp: progress, isCatchUp: true)
@@ -247,7 +251,8 @@ struct HistoryReader: Sendable {
     func history(of record: UUID, scope: AccessScope? = nil) async throws -> (page: HistoryPage, youngPerson: UUID?)? {
         try await database.pool.read { db -> (page: HistoryPage, youngPerson: UUID?)? in
             let decoder = WireProtocol.makeDecoder()
-            guard let row = try Row.fetchOne(db, sql: "SELECT kind, young_person FROM records WHERE id = ?", arguments: [record.uuidString]) else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT kind, young_person FROM records WHERE id = ?", arguments: [record.uuidString])
+            else {
                 return nil
             }
             if let scope, let kind = RecordKind(rawValue: row["kind"]), let yp = UUID(uuidString: row["young_person"]),
@@ -278,7 +283,10 @@ struct HistoryReader: Sendable {
             let conflicts = try Data.fetchAll(
                 db, sql: "SELECT document FROM conflicts WHERE record_id = ? ORDER BY opened_version", arguments: [record.uuidString]
             ).map { try decoder.decode(Conflict.self, from: $0) }
-            return (HistoryPage(record: record, versions: versions, rejections: rejections, conflicts: conflicts), UUID(uuidString: row["young_person"]))
+            return (
+                HistoryPage(record: record, versions: versions, rejections: rejections, conflicts: conflicts),
+                UUID(uuidString: row["young_person"])
+            )
         }
     }
 }

@@ -53,7 +53,8 @@ actor GroupCommitWriter {
         try await apply(PreparedChangeSet(changeSet), by: device, report: report).result
     }
 
-    func apply(_ changeSet: PreparedChangeSet, by device: AuthenticatedDevice, report: DeviceReport? = nil) async throws -> AppliedChangeSet {
+    func apply(_ changeSet: PreparedChangeSet, by device: AuthenticatedDevice, report: DeviceReport? = nil) async throws -> AppliedChangeSet
+    {
         try await withCheckedThrowingContinuation { continuation in
             pending.append(Pending(changeSet: changeSet, device: device, report: report, continuation: continuation))
             startDraining()
@@ -177,7 +178,8 @@ actor GroupCommitWriter {
                     }
                     return (outcomes, sideOutcomes)
                 }
-                ServerMetrics.commit(changeSets: group.count, sideWrites: sideGroup.count, duration: ContinuousClock.now - started, failed: false)
+                ServerMetrics.commit(
+                    changeSets: group.count, sideWrites: sideGroup.count, duration: ContinuousClock.now - started, failed: false)
                 for outcome in outcomes { Self.record(outcome) }
                 for (item, outcome) in zip(group, outcomes) { item.continuation.resume(with: outcome) }
                 for (item, outcome) in zip(sideGroup, sideOutcomes) {
@@ -195,7 +197,8 @@ actor GroupCommitWriter {
                 }
             } catch {
                 // The commit itself failed: nothing of the group is stored, so nobody is acknowledged.
-                ServerMetrics.commit(changeSets: group.count, sideWrites: sideGroup.count, duration: ContinuousClock.now - started, failed: true)
+                ServerMetrics.commit(
+                    changeSets: group.count, sideWrites: sideGroup.count, duration: ContinuousClock.now - started, failed: true)
                 for _ in group { ServerMetrics.changeSet("failed") }
                 for item in group { item.continuation.resume(throwing: error) }
                 for item in sideGroup {

@@ -62,7 +62,8 @@ struct RecordMutator {
 
     func update(_ op: ChangeOperation, index: Int, current: RecordSnapshot?) throws -> MutationResult {
         guard var record = current else {
-            return .rejected(index, op, .recordNotFound, "There is no record \(op.record) on the server; your edit is kept with this refusal.")
+            return .rejected(
+                index, op, .recordNotFound, "There is no record \(op.record) on the server; your edit is kept with this refusal.")
         }
         let base = op.base ?? 0
         let fields = op.fields ?? [:]
@@ -73,7 +74,8 @@ struct RecordMutator {
         if let stranger = fields.keys.sorted().first(where: { schema.field($0) == nil }) {
             return .rejected(
                 index, op, .kindMismatch,
-                "Record \(op.record) is a \(record.kind.rawValue) record, which has no field '\(stranger)'; nothing of this edit was applied.")
+                "Record \(op.record) is a \(record.kind.rawValue) record, which has no field '\(stranger)'; nothing of this edit was applied."
+            )
         }
         let baseFields = op.baseFields ?? [:]
         let appendOnly: Set<String>
@@ -97,7 +99,8 @@ struct RecordMutator {
                 case .refused:
                     return .rejected(
                         index, op, .notEditable,
-                        "A \(record.state) \(record.kind.rawValue) record takes new \(name) only; the ones it holds are never changed or removed.\(Self.kept)")
+                        "A \(record.state) \(record.kind.rawValue) record takes new \(name) only; the ones it holds are never changed or removed.\(Self.kept)"
+                    )
                 }
                 continue
             }
@@ -175,7 +178,8 @@ struct RecordMutator {
         return MutationResult(
             verdict: OperationVerdict(
                 index: index, record: op.record, outcome: .conflict, version: version,
-                message: "Someone deleted this record while you edited it; your edit is held in conflict \(conflict.id) until someone restores or confirms the delete.",
+                message:
+                    "Someone deleted this record while you edited it; your edit is held in conflict \(conflict.id) until someone restores or confirms the delete.",
                 conflicts: [conflict.id]),
             record: record,
             history: history(version, op, .conflict, HistoryChanges(conflictsOpened: [conflict.id])),
@@ -184,7 +188,9 @@ struct RecordMutator {
 
     /// Contract 4.7: a record that has left its editable states is not changed by an edit.
     func lockedRecordRefusal(_ op: ChangeOperation, index: Int, record: RecordSnapshot, base: Int64) throws -> MutationResult {
-        let offer = record.kind == .visit ? " Add it as an addendum, or ask for the visit to be returned." : " Ask for the PEP to be returned for amendment."
+        let offer =
+            record.kind == .visit
+            ? " Add it as an addendum, or ask for the visit to be returned." : " Ask for the PEP to be returned for amendment."
         if record.stateVersion > base, try context.changedByOthersSince(record.id, base) != nil {
             return .rejected(
                 index, op, .staleEditOnLockedRecord,
@@ -194,7 +200,9 @@ struct RecordMutator {
         // The record is open to others in this state; this part is just not the user's yet.
         let actor = context.policy.actor
         let notYours = (op.fields ?? [:]).keys.sorted().lazy.compactMap { field in
-            FieldGroup.of(field, in: record.kind).flatMap { PermissionMatrix.notYetYours($0, kind: record.kind, state: record.state, by: actor) }
+            FieldGroup.of(field, in: record.kind).flatMap {
+                PermissionMatrix.notYetYours($0, kind: record.kind, state: record.state, by: actor)
+            }
         }.first
         if let notYours {
             return .rejected(index, op, .notEditable, notYours + " Your change is kept as a rejected change.")
@@ -208,7 +216,9 @@ struct RecordMutator {
 
     func transition(_ op: ChangeOperation, index: Int, current: RecordSnapshot?) throws -> MutationResult {
         guard var record = current, !record.deleted else {
-            return .rejected(index, op, current == nil ? .recordNotFound : .recordDeleted, "Record \(op.record) is not on the server (or was deleted); the state change was not made.")
+            return .rejected(
+                index, op, current == nil ? .recordNotFound : .recordDeleted,
+                "Record \(op.record) is not on the server (or was deleted); the state change was not made.")
         }
         let to = op.to ?? ""
         if record.state == to {
@@ -233,7 +243,8 @@ struct RecordMutator {
         if !lifecycle.editableStates.contains(to), !record.conflicts.isEmpty {
             return .rejected(
                 index, op, .transitionCheckFailed,
-                "Record \(op.record) has \(record.conflicts.count) open conflict(s); resolve them (fieldsync conflicts) before moving it to \(to).")
+                "Record \(op.record) has \(record.conflicts.count) open conflict(s); resolve them (fieldsync conflicts) before moving it to \(to)."
+            )
         }
         if let check = lifecycle.entryChecks[to] {
             let problems = check(record.fields)
@@ -281,7 +292,8 @@ struct RecordMutator {
             return MutationResult(
                 verdict: OperationVerdict(
                     index: index, record: op.record, outcome: .conflict, version: version,
-                    message: "Someone edited this record after the version you deleted; it was kept and your delete is held in conflict \(conflict.id).",
+                    message:
+                        "Someone edited this record after the version you deleted; it was kept and your delete is held in conflict \(conflict.id).",
                     conflicts: [conflict.id]),
                 record: record, history: history(version, op, .conflict, HistoryChanges(conflictsOpened: [conflict.id])),
                 openedConflicts: [conflict], supersededConflicts: superseded)
@@ -304,9 +316,11 @@ struct RecordMutator {
             return "Your role (\(role)) may not write \(kind.rawValue) records. The change is kept on the server as a refused change."
         }
         if !existing, op.op == .create, let youngPerson = op.youngPerson {
-            return "Young person \(UUIDText.lowercase(youngPerson)) is not on your caseload (or has moved to another worker), so this change was refused. It is kept on the server; ask your team manager to carry it over."
+            return
+                "Young person \(UUIDText.lowercase(youngPerson)) is not on your caseload (or has moved to another worker), so this change was refused. It is kept on the server; ask your team manager to carry it over."
         }
-        return "Record \(UUIDText.lowercase(op.record)) is not on your caseload (or its young person has moved to another worker), so this change was refused. It is kept on the server; ask your team manager to carry it over."
+        return
+            "Record \(UUIDText.lowercase(op.record)) is not on your caseload (or its young person has moved to another worker), so this change was refused. It is kept on the server; ask your team manager to carry it over."
     }
 
     static let kept = " The change is kept on the server as a refused change."
@@ -328,25 +342,28 @@ struct RecordMutator {
         if kept.count + opened.count > StorageLimits.maxOpenConflictsPerRecord {
             return .refused(
                 .tooManyConflicts,
-                "Record \(UUIDText.lowercase(record.id)) already has \(kept.count) open conflicts, the most a record may hold; resolve some (fieldsync conflicts) and send this change again. It is kept on the server as a refused change.")
+                "Record \(UUIDText.lowercase(record.id)) already has \(kept.count) open conflicts, the most a record may hold; resolve some (fieldsync conflicts) and send this change again. It is kept on the server as a refused change."
+            )
         }
         let newBytes = context.conflictSizes.total(opened)
         context.budget.charge(newBytes / 16)
         if context.conflictSizes.total(kept) + newBytes > StorageLimits.maxOpenConflictBytesPerRecord {
             return .refused(
                 .recordTooLarge,
-                "The open conflicts of record \(UUIDText.lowercase(record.id)) would hold more than \(StorageLimits.maxOpenConflictBytesPerRecord / 1_048_576) MiB; resolve them (fieldsync conflicts) and send this change again. It is kept on the server as a refused change.")
+                "The open conflicts of record \(UUIDText.lowercase(record.id)) would hold more than \(StorageLimits.maxOpenConflictBytesPerRecord / 1_048_576) MiB; resolve them (fieldsync conflicts) and send this change again. It is kept on the server as a refused change."
+            )
         }
         record.conflicts = kept + opened
-        return .admitted(superseded: superseded.map { old in
-            // The held value and its author stay; the server's value it met is not copied again
-            // (it is in the record's history at the version the conflict opened), so a stream of
-            // superseded conflicts on a large field costs what the device sent, not the field's size.
-            var old = old
-            old.status = "superseded"
-            old.current = .null
-            return old
-        })
+        return .admitted(
+            superseded: superseded.map { old in
+                // The held value and its author stay; the server's value it met is not copied again
+                // (it is in the record's history at the version the conflict opened), so a stream of
+                // superseded conflicts on a large field costs what the device sent, not the field's size.
+                var old = old
+                old.status = "superseded"
+                old.current = .null
+                return old
+            })
     }
 
     private struct ReplacementKey: Hashable {
@@ -366,6 +383,7 @@ struct RecordMutator {
 
     func conflictSentence(_ conflicts: [Conflict]) -> String {
         let fields = conflicts.map(\.field).joined(separator: ", ")
-        return "Someone else changed \(fields) differently at the same time; their value stays current and yours is held in a conflict until someone resolves it."
+        return
+            "Someone else changed \(fields) differently at the same time; their value stays current and yours is held in a conflict until someone resolves it."
     }
 }
