@@ -11,7 +11,7 @@ struct FieldSyncServerCommand: AsyncParsableCommand {
         commandName: "fieldsync-server",
         abstract: "The FieldSync sync server: visit records and PEP drafts from offline devices, merged and kept.",
         version: FieldSyncVersion.current,
-        subcommands: [Serve.self, Admin.self])
+        subcommands: [Serve.self, Admin.self, ConfigCommands.self])
 
     /// `fieldsync-server admin --data DIR user add …` names the data folder before the
     /// subcommand; ArgumentParser reads a subcommand's options after its name, so the admin
@@ -19,7 +19,19 @@ struct FieldSyncServerCommand: AsyncParsableCommand {
     static func main() async {
         // Every file the server or an admin command makes in the data folder is owner-only.
         DataFolderPermissions.restrictNewFiles()
-        let arguments = AdminArgumentOrder.normalise(Array(CommandLine.arguments.dropFirst()))
+        var arguments = AdminArgumentOrder.normalise(Array(CommandLine.arguments.dropFirst()))
+        if arguments.first == "serve" {
+            // Settings from FIELDSYNC_* variables and a configuration file become flags (ServeSettings).
+            do {
+                arguments =
+                    ["serve"]
+                    + (try ServeSettings(arguments: Array(arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+                        .arguments)
+            } catch {
+                FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+                Foundation.exit(1)
+            }
+        }
         do {
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -54,7 +66,13 @@ enum AdminArgumentOrder {
 }
 
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the sync server on a data folder.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the sync server on a data folder.",
+        discussion: """
+            Every option may also come from the environment, as FIELDSYNC_<OPTION> (FIELDSYNC_LOG_FORMAT=json), or from a \
+            configuration file named by --config FILE or $FIELDSYNC_CONFIG, one 'option = value' a line. A flag wins over \
+            the environment, the environment over the file. Check a setup with: fieldsync-server config check.
+            """)
 
     @Option(help: "The data folder (created if missing); holds fieldsync.sqlite. One server per folder (serve.lock).")
     var data: String
