@@ -44,17 +44,21 @@ extension PermissionMatrix {
         return .notInThisState
     }
 
-    /// Why `actor`, who writes `group` in other states, may not in this one, when others may: a
-    /// Virtual School officer and a drafting PEP's education section. Nil when nobody writes the
-    /// group in `state` (the record is locked, and the caller says so).
+    /// Why `actor`, who writes `group` in other states, may not in this one, while the record is
+    /// open (others write the group now, or the state is one of the kind's editable states): a
+    /// Virtual School officer and a drafting PEP's education section or QA. Nil when the record is
+    /// locked for everyone (the caller says so).
     public static func notYetYours(_ group: FieldGroup, kind: RecordKind, state: String, by actor: Actor) -> String? {
-        guard let role = actor.role,
-            writes.contains(where: { $0.kind == kind && $0.group == group && $0.states.contains(state, of: kind) })
-        else { return nil }
+        guard let role = actor.role else { return nil }
         let own = writes.filter { $0.kind == kind && $0.group == group && $0.roles.contains(role) }
         guard !own.isEmpty else { return nil }
-        return
-            "A \(role.title) writes \(group.title) of \(kind.rawValue) records only \(own.map(\.states.phrase).joined(separator: " or ")); while it is \(state), \(writers(of: group, kind: kind))."
+        let when =
+            "A \(role.title) writes \(group.title) of \(kind.rawValue) records only \(own.map(\.states.phrase).joined(separator: " or "))"
+        if writes.contains(where: { $0.kind == kind && $0.group == group && $0.states.contains(state, of: kind) }) {
+            return when + "; while it is \(state), \(writers(of: group, kind: kind))."
+        }
+        guard kind.schema.lifecycle.editableStates.contains(state) else { return nil }
+        return when + ", and this one is \(state)."
     }
 
     /// Who writes a part, as a sentence ending: "it is written by designated teachers, and by
