@@ -177,6 +177,11 @@ enum ServerSchema {
             // so that an older release can name the one it must not stand in for.
             try db.execute(sql: "CREATE TABLE store_info(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)")
         }
+        migrator.registerMigration("v7-audit-by-device") { db in
+            // A device's pulls, newest first, for the lost-device manifest (``DeviceManifest``),
+            // without walking the whole trail back for a device idle for years.
+            try db.execute(sql: "CREATE INDEX audit_by_device ON audit_log(device_id, action, id)")
+        }
         return migrator
     }
 }
