@@ -122,12 +122,9 @@ enum BenchRun {
                 try admin.allocate(youngPerson: $0.youngPerson, user: $0.user)
             }
             let coWorkers = w5Names.enumerated().map { ($1, W5Mixed.youngPerson(puller: $0, devices: plan.devices).youngPerson) }
+            let w1YoungPeople = Set(allocations.map(\.youngPerson)).sorted { $0.uuidString < $1.uuidString }
             let w3CoWorkers =
-                plan.workloads.contains(.w3)
-                ? ["bench-w3-a", "bench-w3-b"].flatMap { user in
-                    Set(allocations.map(\.youngPerson)).sorted { $0.uuidString < $1.uuidString }.map { (user, $0) }
-                }
-                : []
+                plan.workloads.contains(.w3) ? ["bench-w3-a", "bench-w3-b"].flatMap { user in w1YoungPeople.map { (user, $0) } } : []
             _ = try await Blocking.inLanes(coWorkers + w3CoWorkers, lanes: adminLanes) {
                 try admin.allocate(youngPerson: $0.1, user: $0.0, role: "co")
             }

@@ -1,5 +1,6 @@
 import FieldSyncProtocol
 import Foundation
+import PropertyBased
 import Testing
 
 /// One date reader (`CalendarDay`) and one instant reader (`InstantText`) for every path: record
@@ -48,12 +49,9 @@ struct DateAndInstantTextTests {
         }
     }
 
-    @Test("What WireTime writes, it reads back to the millisecond (seeded instants over 1970 to 2100)")
-    func roundTrip() {
-        var state: UInt64 = 0x5EED_CAFE
-        for _ in 0..<2_000 {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            let millis = Int64(state >> 24) % 4_102_444_800_000
+    @Test("What WireTime writes, it reads back to the millisecond (random instants over 1970 to 2100)")
+    func roundTrip() async {
+        await propertyCheck(count: 2_000, input: Gen.int64(in: 0...4_102_444_800_000)) { millis in
             let instant = Date(timeIntervalSince1970: Double(millis) / 1000)
             let text = WireTime.format(instant)
             let back = WireTime.parse(text)

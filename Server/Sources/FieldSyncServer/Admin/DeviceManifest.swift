@@ -63,11 +63,10 @@ public struct DeviceManifest: Codable, Sendable {
             "Views made on the device while offline are not yet reported to the server; the list is what the device was sent, not what was looked at."
         ]
 
-        let pulls = try Row.fetchAll(
+        let lastPull = try Row.fetchOne(
             db,
             sql: "SELECT at, detail FROM audit_log WHERE device_id = ? AND action = 'SYNC_DOWNLOAD' ORDER BY id DESC LIMIT 1",
             arguments: [deviceId.lowercased()])
-        let lastPull = pulls.first
         var scope = AccessScope.none
         var position: Int64 = 0
         var cursorToken: String?

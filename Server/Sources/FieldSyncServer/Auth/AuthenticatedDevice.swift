@@ -20,14 +20,13 @@ struct DeviceAuthenticator: Sendable {
 
     /// The device behind `authorization`, looked up in a read transaction of its own.
     func authenticate(authorization: String?) async throws(APIError) -> AuthenticatedDevice {
-        let hash = try Self.tokenHash(authorization)
-        let found: Found?
         do {
-            found = try await database.pool.read { db in try Self.lookup(hash, in: db) }
+            return try await authenticate(authorization: authorization) { _, _ in () }.device
+        } catch let error as APIError {
+            throw error
         } catch {
             throw Self.unreadable
         }
-        return try await verdict(on: found)
     }
 
     /// The device behind `authorization`, and `read` run in the same read transaction once the

@@ -18,7 +18,9 @@ struct PullAuditDetail: Sendable, Equatable {
         "records=\(records) after=\(after.token) cursor=\(cursor.token)\(isCatchUp ? " catch-up" : "") removed="
             + removed.map { $0.uuidString.lowercased() }.sorted().joined(separator: ",")
     }
+}
 
+extension PullAuditDetail {
     /// Nil for a detail that is not in this format (entries written by an older version say so
     /// in the manifest rather than being guessed at).
     init?(text: String) {
@@ -41,13 +43,5 @@ struct PullAuditDetail: Sendable, Equatable {
             removed.append(uuid)
         }
         self.init(records: records, after: after, cursor: cursor, isCatchUp: catchUp, removed: removed)
-    }
-
-    init(records: Int, after: FeedCursor, cursor: FeedCursor, isCatchUp: Bool, removed: [UUID]) {
-        self.records = records
-        self.after = after
-        self.cursor = cursor
-        self.isCatchUp = isCatchUp
-        self.removed = removed
     }
 }

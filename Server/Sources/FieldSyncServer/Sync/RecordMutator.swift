@@ -81,7 +81,7 @@ struct RecordMutator {
         let appendOnly: Set<String>
         switch context.policy.edit(record, fields: fields.keys) {
         case .refused(let code, let why): return .rejected(index, op, code, why + Self.kept)
-        case .locked: return try lockedRecordRefusal(op, index: index, record: record, base: base)
+        case .locked(let notYours): return try lockedRecordRefusal(op, index: index, record: record, base: base, notYours: notYours)
         case .allowed(let fields): appendOnly = fields
         }
         var changed: [String: JSONValue] = [:]
@@ -187,7 +187,9 @@ struct RecordMutator {
     }
 
     /// Contract 4.7: a record that has left its editable states is not changed by an edit.
-    func lockedRecordRefusal(_ op: ChangeOperation, index: Int, record: RecordSnapshot, base: Int64) throws -> MutationResult {
+    func lockedRecordRefusal(
+        _ op: ChangeOperation, index: Int, record: RecordSnapshot, base: Int64, notYours: String? = nil
+    ) throws -> MutationResult {
         let offer =
             record.kind == .visit
             ? " Add it as an addendum, or ask for the visit to be returned." : " Ask for the PEP to be returned for amendment."
@@ -198,12 +200,6 @@ struct RecordMutator {
             )
         }
         // The record is open to others in this state; this part is just not the user's yet.
-        let actor = context.policy.actor
-        let notYours = (op.fields ?? [:]).keys.sorted().lazy.compactMap { field in
-            FieldGroup.of(field, in: record.kind).flatMap {
-                PermissionMatrix.notYetYours($0, kind: record.kind, state: record.state, by: actor)
-            }
-        }.first
         if let notYours {
             return .rejected(index, op, .notEditable, notYours + " Your change is kept as a rejected change.")
         }

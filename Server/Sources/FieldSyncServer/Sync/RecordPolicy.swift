@@ -16,7 +16,9 @@ struct RecordPolicy {
         case allowed(appendOnly: Set<String>)
         case refused(RejectionCode, String)
         /// The record's state does not take this edit (the caller words it: stale or not).
-        case locked
+        /// `notYours`: why, when the record is open but this part is not the user's in this state
+        /// (``PermissionMatrix/notYetYours(_:kind:state:by:)``); nil when it is locked for everyone.
+        case locked(notYours: String?)
     }
 
     /// `settling`: the change keeps a side of a conflict rather than writing a new value
@@ -24,6 +26,7 @@ struct RecordPolicy {
     func edit(_ record: RecordSnapshot, fields: some Sequence<String>, settling: Bool = false) -> EditCheck {
         var appendOnly: Set<String> = []
         var locked = false
+        var notYours: String?
         for field in Set(fields).sorted() {
             guard let group = FieldGroup.of(field, in: record.kind) else { continue }  // the caller refuses unknown fields
             let decide = settling ? PermissionMatrix.settle : PermissionMatrix.write
@@ -34,9 +37,10 @@ struct RecordPolicy {
                 return .refused(.forbidden, why)
             case .notInThisState:
                 locked = true
+                notYours = notYours ?? PermissionMatrix.notYetYours(group, kind: record.kind, state: record.state, by: actor)
             }
         }
-        return locked ? .locked : .allowed(appendOnly: appendOnly)
+        return locked ? .locked(notYours: notYours) : .allowed(appendOnly: appendOnly)
     }
 
     func create(kind: RecordKind, fields: some Sequence<String>, state: String) -> (RejectionCode, String)? {
