@@ -296,12 +296,13 @@ struct DeviceCommands: ParsableCommand {
         @Option(help: "A name for the device, e.g. its asset tag.") var name: String?
         @Option(help: "How long the device's sign-in lasts without contact, in seconds (extended on each contact).")
         var tokenLifetimeSeconds = 30 * 24 * 3600
+        @OptionGroup(title: "Offline limits") var policy: DevicePolicyOptions
         func validate() throws {
             guard tokenLifetimeSeconds >= 1 else { throw ValidationError("--token-lifetime-seconds must be at least 1.") }
         }
         func run() throws {
             try options.report({ admin throws(AdminError) in
-                try admin.enrolDevice(user: user, deviceName: name, tokenLifetimeSeconds: tokenLifetimeSeconds)
+                try admin.enrolDevice(user: user, deviceName: name, tokenLifetimeSeconds: tokenLifetimeSeconds, policy: policy.override)
             }) {
                 "Enrolment code for \($0.user): \($0.code)\n(device \($0.device); valid until \($0.expiresAt); use once with: fieldsync enrol --server URL --code \($0.code))"
             }

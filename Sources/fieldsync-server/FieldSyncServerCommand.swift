@@ -127,6 +127,15 @@ struct Serve: AsyncParsableCommand {
         ))
     var readAudit: ReadAuditMode = .deferred
 
+    @Option(help: "Days a device may go without syncing before it stops showing case records (a device's own, set at enrolment, wins).")
+    var offlineLeaseDays = DevicePolicy.standard.offlineLeaseSeconds / DevicePolicy.secondsPerDay
+
+    @Option(help: "Days without syncing after which a device erases all but its unsent edits; not earlier than the lease.")
+    var offlineEraseDays = DevicePolicy.standard.offlineEraseSeconds / DevicePolicy.secondsPerDay
+
+    @Option(help: "Days an authorised visit or finalised PEP, synced and unchanged, stays on a device (fetched again on demand).")
+    var deviceRetentionDays = DevicePolicy.standard.retentionSeconds / DevicePolicy.secondsPerDay
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535.") }
         if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be from 0 to 65535.") }
@@ -138,6 +147,17 @@ struct Serve: AsyncParsableCommand {
         }
         guard enrolFailuresPerMinute >= 1, enrolFailuresPerMinuteOverall >= 1 else {
             throw ValidationError("--enrol-failures-per-minute and --enrol-failures-per-minute-overall must be at least 1.")
+        }
+        let maxDays = DevicePolicy.maxSeconds / DevicePolicy.secondsPerDay
+        for (days, name) in [
+            (offlineLeaseDays, "offline-lease-days"), (offlineEraseDays, "offline-erase-days"),
+            (deviceRetentionDays, "device-retention-days"),
+        ] where !(1...maxDays).contains(days) {
+            throw ValidationError("--\(name) must be from 1 to \(maxDays).")
+        }
+        guard offlineEraseDays >= offlineLeaseDays else {
+            throw ValidationError(
+                "--offline-erase-days must not be less than --offline-lease-days: records are erased only after they are locked.")
         }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
@@ -165,6 +185,10 @@ struct Serve: AsyncParsableCommand {
             configuration.readAudit = readAudit
             configuration.accessLog = accessLog == .on
             configuration.metrics = metrics
+            configuration.devicePolicy = DevicePolicy(
+                offlineLeaseSeconds: offlineLeaseDays * DevicePolicy.secondsPerDay,
+                offlineEraseSeconds: offlineEraseDays * DevicePolicy.secondsPerDay,
+                retentionSeconds: deviceRetentionDays * DevicePolicy.secondsPerDay)
             return configuration
         }()
         let app = try FieldSyncServer.makeApplication(configuration: configuration, logger: logger) { port in

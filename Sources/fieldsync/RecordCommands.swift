@@ -61,11 +61,11 @@ struct SetFields: ParsableCommand {
     func run() throws {
         let device = try options.device()
         let updated = try options.run { () throws(ClientError) in
-            let current = try device.findRecord(record).snapshot
+            let current = try device.recordForEditing(record)
             let fields = try FieldAssignments.apply(assignments, kind: current.kind, to: current.fields, readInput: readInput)
             return try device.update(record: current.id, fields: fields)
         }
-        try options.confirm(LocalRecord(snapshot: updated, pending: true)) { "Saved on this device; it will be sent on the next sync." }
+        try options.confirmEdit(updated, on: device) { "Saved on this device; it will be sent on the next sync." }
     }
 }
 
@@ -79,10 +79,10 @@ struct Transition: ParsableCommand {
     func run() throws {
         let device = try options.device()
         let updated = try options.run { () throws(ClientError) in
-            let current = try device.findRecord(record).snapshot
+            let current = try device.recordForEditing(record)
             return try device.transition(record: current.id, to: state.uppercased(), reason: reason)
         }
-        try options.confirm(LocalRecord(snapshot: updated, pending: true)) {
+        try options.confirmEdit(updated, on: device) {
             "Now \(updated.state) on this device; it will be sent on the next sync."
         }
     }
@@ -96,20 +96,21 @@ struct Delete: ParsableCommand {
     func run() throws {
         let device = try options.device()
         let updated = try options.run { () throws(ClientError) in
-            try device.delete(record: device.findRecord(record).snapshot.id)
+            try device.delete(record: device.recordForEditing(record).id)
         }
-        try options.confirm(LocalRecord(snapshot: updated, pending: true)) { "Deleted on this device; it will be sent on the next sync." }
+        try options.confirmEdit(updated, on: device) { "Deleted on this device; it will be sent on the next sync." }
     }
 }
 
-struct Show: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a record as this device holds it; fields in conflict are marked.")
+struct Show: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a record as this device holds it; fields in conflict are marked. One retention let go is fetched from the server.")
     @OptionGroup var options: DeviceOptions
     @Argument(help: "The record id (or a unique prefix).") var record: String
 
-    func run() throws {
+    func run() async throws {
         let device = try options.device()
-        let found = try options.run { () throws(ClientError) in try device.findRecord(record) }
+        let found = try await options.run { () async throws(ClientError) in try await device.findOrFetchRecord(record) }
         try options.emit(found) { RecordPrinter.describe(found) }
     }
 }
@@ -121,9 +122,18 @@ struct ListRecords: ParsableCommand {
 
     func run() throws {
         let device = try options.device()
-        let records = try options.run { () throws(ClientError) in try device.records(kind: kind) }
+        let (records, onServer) = try options.run { () throws(ClientError) in
+            (try device.records(kind: kind), try device.recordsOnServer().filter { kind == nil || $0.kind == kind })
+        }
         try options.emit(records) {
-            records.isEmpty ? "No records on this device." : records.map(RecordPrinter.line).joined(separator: "\n")
+            var lines = records.isEmpty ? ["No records on this device."] : records.map(RecordPrinter.line)
+            if !onServer.isEmpty {
+                lines.append(
+                    "\(onServer.count) authorised or finalised record(s) left this device after the retention period; fieldsync show ID fetches one:"
+                )
+                lines += onServer.map { "  \($0.id.uuidString.lowercased())  \($0.kind.rawValue)  left \($0.leftAt)" }
+            }
+            return lines.joined(separator: "\n")
         }
     }
 }

@@ -63,6 +63,8 @@ enum SyncOutput {
             lines.append(
                 "sent \(report.sent), applied \(report.applied), merged \(report.merged), conflicts \(report.conflicted), refused \(report.refused), received \(report.received), unsent \(report.unsent)"
                     + (report.removed > 0 ? ", removed \(report.removed) (moved to another worker)" : "")
+                    + (report.released > 0
+                        ? ", released \(report.released) (authorised or finalised; fetched again by fieldsync show)" : "")
             )
             for refusal in report.refusals {
                 lines.append(
@@ -102,7 +104,7 @@ struct Retire: AsyncParsableCommand {
 }
 
 struct Status: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Unsent changes, last sync, cursor.")
+    static let configuration = CommandConfiguration(abstract: "Unsent changes, last sync, cursor, and the time left on the offline lease.")
     @OptionGroup var options: DeviceOptions
 
     func run() throws {
@@ -114,7 +116,8 @@ struct Status: ParsableCommand {
                 device \(deviceId) of \(status.user ?? "?") (\(status.role ?? "?"), team \(status.team ?? "?")) on \(status.server ?? "?")
                 unsent \(status.unsent)\(status.oldestUnsent.map { ", oldest made \($0)" } ?? "")
                 last sync \(status.lastSync ?? "never"), cursor \(status.cursor ?? "-")
-                records \(status.records), open conflicts \(status.openConflicts), refusals \(status.refusals)
+                records \(status.records)\(status.onServerOnly > 0 ? " (and \(status.onServerOnly) on the server only)" : ""), open conflicts \(status.openConflicts), refusals \(status.refusals)
+                \(OfflineText.describe(status.offline))
                 """
         }
     }

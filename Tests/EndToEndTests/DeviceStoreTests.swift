@@ -157,29 +157,47 @@ struct DeviceStoreTests {
         #expect(crossTable.status == 1 && Self.error(crossTable)?.code == "store_value_invalid", "\(crossTable.stdout)")
     }
 
-    /// Re-seals every value without its row binding and drops the scheme marker: a store as the
-    /// earlier client wrote it.
+    /// Turns a store back into one as the first client wrote it: schema v1 (plain young-person
+    /// ids and states, plain verdict messages and last sync time, one key for everything) with
+    /// every value sealed without its row binding, and no scheme marker.
     static let unbindTool = """
-        import sqlite3, sys, base64, os
+        import sqlite3, sys, base64, os, json
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
         db, keyfile = sys.argv[1], sys.argv[2]
-        aes = AESGCM(open(keyfile, "rb").read())
-        def unbind(sealed, table, key):
-            plain = aes.decrypt(sealed[:12], sealed[12:], f"fieldsync-store|v2|{table}|{key}".encode())
+        master = AESGCM(open(keyfile, "rb").read())
+        def bound(aes, sealed, table, key):
+            return aes.decrypt(sealed[:12], sealed[12:], f"fieldsync-store|v2|{table}|{key}".encode())
+        def unbound(plain):
             nonce = os.urandom(12)
-            return nonce + aes.encrypt(nonce, plain, None)
+            return nonce + master.encrypt(nonce, plain, None)
         c = sqlite3.connect(db)
+        def setting(key):
+            row = c.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+            return None if row is None else bound(master, base64.b64decode(row[0]), "settings", key)
+        content = AESGCM(setting("content_key"))
+        last = setting("last_sync_at")
         for key in ("key_check", "token"):
-            v = c.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()[0]
-            c.execute("UPDATE settings SET value = ? WHERE key = ?", (base64.b64encode(unbind(base64.b64decode(v), "settings", key)).decode(), key))
+            c.execute("UPDATE settings SET value = ? WHERE key = ?", (base64.b64encode(unbound(setting(key))).decode(), key))
+        if last is not None:
+            c.execute("UPDATE settings SET value = ? WHERE key = 'last_sync_at'", (last.decode(),))
+        c.execute("DELETE FROM settings WHERE key IN ('content_key', 'policy', 'erased_at', 'last_contact_at', 'seal_scheme')")
+        c.execute("ALTER TABLE local_records ADD COLUMN state TEXT NOT NULL DEFAULT ''")
         for table in ("server_records", "local_records"):
             for (i, d) in c.execute(f"SELECT id, document FROM {table}").fetchall():
-                c.execute(f"UPDATE {table} SET document = ? WHERE id = ?", (unbind(d, table, i), i))
+                plain = bound(content, d, table, i)
+                c.execute(f"UPDATE {table} SET document = ? WHERE id = ?", (unbound(plain), i))
+                if table == "local_records":
+                    doc = json.loads(plain)
+                    c.execute("UPDATE local_records SET young_person = ?, state = ? WHERE id = ?", (doc["youngPerson"].upper(), doc["state"], i))
         for (s, b) in c.execute("SELECT sequence, body FROM outbox").fetchall():
-            c.execute("UPDATE outbox SET body = ? WHERE sequence = ?", (unbind(b, "outbox", str(s)), s))
-        for (cs, n, o) in c.execute("SELECT change_set, op_index, operation FROM verdicts").fetchall():
-            c.execute("UPDATE verdicts SET operation = ? WHERE change_set = ? AND op_index = ?", (unbind(o, "verdicts", f"{cs}/{n}"), cs, n))
-        c.execute("DELETE FROM settings WHERE key = 'seal_scheme'")
+            c.execute("UPDATE outbox SET body = ? WHERE sequence = ?", (unbound(bound(master, b, "outbox", str(s))), s))
+        for (cs, n, o, m) in c.execute("SELECT change_set, op_index, operation, message FROM verdicts").fetchall():
+            op = bound(content, o, "verdicts", f"{cs}/{n}")
+            message = None if m is None else bound(content, m, "verdicts.message", f"{cs}/{n}").decode()
+            c.execute("UPDATE verdicts SET operation = ?, message = ? WHERE change_set = ? AND op_index = ?", (unbound(op), message, cs, n))
+        c.execute("DROP TABLE retained_on_server")
+        c.execute("DROP TABLE fetched_on_demand")
+        c.execute("DELETE FROM grdb_migrations WHERE identifier = 'v2-sealed-index'")
         c.commit()
         print(c.execute("SELECT count(*) FROM local_records").fetchone()[0])
         """
@@ -190,11 +208,20 @@ struct DeviceStoreTests {
         let alice = try world.device("alice")
         let synced = try alice.newVisit(["purpose=Synced before the upgrade"])
         try alice.sync()
+        #expect(try alice.run(["set", synced.uuidString, "managerNote=Not an adviser's to write"]).succeeded)
+        #expect(try alice.sync().refused == 1, "a verdict with a message, to be moved too")
         let unsent = try alice.newVisit(["purpose=Unsent at the upgrade"])
         let count = try Self.python(Self.unbindTool, [alice.store, try Self.keyFile(world)])
         #expect(count.trimmingCharacters(in: .whitespacesAndNewlines) == "2")
         #expect(try alice.list().count == 2)
         #expect(try alice.show(synced).fields["purpose"] == .string("Synced before the upgrade"))
+        #expect(try alice.json([VerdictView].self, ["verdicts", "--rejected"]).first?.code == "forbidden")
+        #expect(try alice.json([VerdictView].self, ["verdicts", "--rejected"]).first?.message?.isEmpty == false)
+        // Moved onto schema v2: young people as keyed hashes, no plain state.
+        let plain = try Self.python(
+            "import sqlite3, sys\nprint(sqlite3.connect(sys.argv[1]).execute(\"SELECT count(*) FROM local_records WHERE young_person = ?\", (sys.argv[2],)).fetchone()[0])",
+            [alice.store, alice.youngPerson.uuidString])
+        #expect(plain.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
         let scheme = try Self.python(
             "import sqlite3, sys\nprint(sqlite3.connect(sys.argv[1]).execute(\"SELECT value FROM settings WHERE key='seal_scheme'\").fetchone()[0])",
             [alice.store])

@@ -29,9 +29,14 @@ public struct DeviceStatus: Codable, Sendable {
     public let records: Int
     public let openConflicts: Int
     public let refusals: Int
+    /// The offline lease and erase limit, and where this device stands against them.
+    public let offline: OfflineStanding
+    /// Records retention let go, fetched again on demand.
+    public let onServerOnly: Int
 }
 
 extension FieldSyncDevice {
+    /// Counts only, no case content: `status` works past the offline lease.
     public func status() throws(ClientError) -> DeviceStatus {
         try store.read { db in
             DeviceStatus(
@@ -40,16 +45,19 @@ extension FieldSyncDevice {
                 team: try store.setting(SettingKey.team, in: db),
                 unsent: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0,
                 oldestUnsent: try String.fetchOne(db, sql: "SELECT MIN(made_at) FROM outbox"),
-                lastSync: try store.setting(SettingKey.lastSyncAt, in: db), cursor: try store.setting(SettingKey.cursor, in: db),
+                lastSync: try store.sealedSetting(SettingKey.lastSyncAt, in: db), cursor: try store.setting(SettingKey.cursor, in: db),
                 records: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM local_records WHERE deleted = 0") ?? 0,
                 openConflicts: try localRecords(in: db).reduce(0) { $0 + $1.conflicts.count },
-                refusals: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM verdicts WHERE outcome = 'rejected'") ?? 0)
+                refusals: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM verdicts WHERE outcome = 'rejected'") ?? 0,
+                offline: try standing(in: db, now: Date()),
+                onServerOnly: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM retained_on_server") ?? 0)
         }
     }
 
     /// Verdicts received, newest first; with `rejectedOnly`, the refusals only.
     public func verdicts(rejectedOnly: Bool = false, record: UUID? = nil) throws(ClientError) -> [StoredVerdict] {
-        try store.read { db in
+        try requireCaseAccess()
+        return try store.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -61,7 +69,12 @@ extension FieldSyncDevice {
                 StoredVerdict(
                     changeSet: UUID(uuidString: row["change_set"]) ?? UUID(), index: row["op_index"],
                     record: UUID(uuidString: row["record"]) ?? UUID(), outcome: Outcome(rawValue: row["outcome"]) ?? .rejected,
-                    code: row["code"], message: row["message"], version: row["version"], receivedAt: row["received_at"],
+                    code: row["code"],
+                    message: try (row["message"] as Data?).map {
+                        String(
+                            decoding: try store.cipher.open($0, for: .verdictMessage(changeSet: row["change_set"], index: row["op_index"])),
+                            as: UTF8.self)
+                    }, version: row["version"], receivedAt: row["received_at"],
                     operation: try unseal(
                         ChangeOperation.self, row["operation"] as Data,
                         from: .verdict(changeSet: row["change_set"], index: row["op_index"])))
@@ -71,7 +84,8 @@ extension FieldSyncDevice {
 
     /// Open conflicts on the records this device holds.
     public func conflicts(record: UUID? = nil) throws(ClientError) -> [Conflict] {
-        try store.read { db in
+        try requireCaseAccess()
+        return try store.read { db in
             try localRecords(in: db).filter { record == nil || $0.id == record }.flatMap(\.conflicts).sorted { $0.openedAt < $1.openedAt }
         }
     }

@@ -21,6 +21,8 @@ public struct SyncReport: Codable, Sendable {
     public var refusals: [StoredVerdict] = []
     /// True when the server said this device is revoked and the local store was erased.
     public var wiped = false
+    /// Authorised or finalised records that retention let go (fetched again on demand).
+    public var released = 0
 }
 
 /// Progress of a long sync, for a terminal.
@@ -80,6 +82,7 @@ extension FieldSyncDevice {
                 do throws(ClientError) {
                     try await push(connection, &report, progress)
                     if report.reachable { try await pull(connection, pageSize: pageSize, &report, progress) }
+                    if report.reachable { try await refreshPolicy(connection) }
                 } catch  where error.code == ClientError.serverUnreachableCode {
                     report.reachable = false
                     report.message = error.message
@@ -95,7 +98,12 @@ extension FieldSyncDevice {
         report.unsent = try store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
         if report.reachable {
             report.removed = try purgeDeparted()
-            try store.write { db in try store.setSetting(SettingKey.lastSyncAt, WireTime.now(), in: db) }
+            try store.write { db in
+                let now = WireTime.now()
+                try store.setSealedSetting(SettingKey.lastSyncAt, now, in: db)
+                try store.setSealedSetting(SettingKey.lastContactAt, now, in: db)
+            }
+            report.released = try releaseRetained()
         }
         return report
     }
@@ -168,7 +176,10 @@ extension FieldSyncDevice {
                         """,
                     arguments: [
                         changeSet.id.uuidString, verdict.index, verdict.record.uuidString, verdict.outcome.rawValue, verdict.code,
-                        verdict.message, verdict.version, now,
+                        try verdict.message.map {
+                            try store.cipher.seal(
+                                Data($0.utf8), for: .verdictMessage(changeSet: changeSet.id.uuidString, index: verdict.index))
+                        }, verdict.version, now,
                         try seal(op, for: .verdict(changeSet: changeSet.id.uuidString, index: verdict.index)),
                     ])
                 stored.append(entry)
@@ -262,7 +273,8 @@ extension FieldSyncDevice {
         try store.write { db in
             for record in page.records {
                 try db.cachedStatement(sql: "DELETE FROM departed_young_people WHERE young_person = ?").execute(
-                    arguments: [record.youngPerson.uuidString])
+                    arguments: [store.cipher.index(youngPerson: record.youngPerson)])
+                try db.cachedStatement(sql: "DELETE FROM retained_on_server WHERE id = ?").execute(arguments: [record.id.uuidString])
                 let document = try seal(record, for: .serverRecord(record.id.uuidString))
                 try db.cachedStatement(
                     sql: """
@@ -274,7 +286,8 @@ extension FieldSyncDevice {
             }
             for youngPerson in page.removed ?? [] {
                 try db.execute(
-                    sql: "INSERT OR IGNORE INTO departed_young_people(young_person) VALUES (?)", arguments: [youngPerson.uuidString])
+                    sql: "INSERT OR IGNORE INTO departed_young_people(young_person) VALUES (?)",
+                    arguments: [store.cipher.index(youngPerson: youngPerson)])
             }
             try store.setSetting(SettingKey.cursor, page.cursor, in: db)
         }
@@ -297,6 +310,7 @@ extension FieldSyncDevice {
                 try db.execute(sql: "DELETE FROM server_records WHERE id = ?", arguments: [id])
                 // Verdicts stay: the old worker still sees what became of their last edits.
             }
+            try db.execute(sql: "DELETE FROM retained_on_server WHERE young_person IN (SELECT young_person FROM departed_young_people)")
             return ids.count
         }
     }
@@ -306,16 +320,14 @@ extension FieldSyncDevice {
     public func wipe() throws(ClientError) {
         defer { store.keyFile.destroy() }
         try store.write { db in
-            for table in ["settings", "server_records", "local_records", "outbox", "outbox_records", "verdicts", "departed_young_people"] {
+            for table in [
+                "settings", "server_records", "local_records", "outbox", "outbox_records", "verdicts", "departed_young_people",
+                "retained_on_server", "fetched_on_demand",
+            ] {
                 try db.execute(sql: "DELETE FROM \(table)")
             }
         }
-        do {
-            try store.queue.writeWithoutTransaction { db in
-                try db.execute(sql: "VACUUM")
-                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
-            }
-        } catch { throw .storage(error) }
+        try store.compact()
     }
 
     /// Hands a device back in good order: sends everything, asks the server to retire the device,
@@ -337,6 +349,7 @@ extension FieldSyncDevice {
 
     /// The compliance report for the young people in this user's scope, from the server.
     public func complianceReport(team: String?, asOf: String?) async throws(ClientError) -> [ComplianceRow] {
+        try requireCaseAccess()
         var query: [URLQueryItem] = []
         if let team { query.append(URLQueryItem(name: "team", value: team)) }
         if let asOf { query.append(URLQueryItem(name: "asOf", value: asOf)) }
@@ -351,6 +364,7 @@ extension FieldSyncDevice {
 
     /// A record's versions and refused changes, from the server.
     public func history(of record: UUID) async throws(ClientError) -> HistoryPage {
+        try requireCaseAccess()
         let answer = try await withConnection { connection throws(ClientError) in
             try await connection.send(.get, "v1/records/\(record.uuidString)/history")
         }

@@ -22,6 +22,7 @@ public final class FieldSyncDevice: Sendable {
     ) throws(ClientError) {
         store = try LocalStore(path: storePath, keyFile: keyFile ?? .for(storePath: storePath), create: createStore)
         self.requestTimeout = requestTimeout
+        try enforceOfflineErase()
     }
 
     /// Encodes a value and seals it with the store key, for its row.
@@ -82,6 +83,8 @@ public final class FieldSyncDevice: Sendable {
             try store.setSetting(SettingKey.team, response.team, in: db)
             try store.setSetting(SettingKey.cursor, FeedCursor.start.token, in: db)
             try store.setSetting(SettingKey.nextSequence, "1", in: db)
+            // Enrolling is contact: the offline lease starts here.
+            try store.setSealedSetting(SettingKey.lastContactAt, WireTime.now(), in: db)
         }
         return Enrolment(server: server, device: response.device, user: response.user, role: response.role, team: response.team)
     }
@@ -179,24 +182,41 @@ public final class FieldSyncDevice: Sendable {
     // MARK: reading the local view
 
     public func record(_ id: UUID) throws(ClientError) -> LocalRecord? {
-        try store.read { db in try localRecord(id, in: db).map { LocalRecord(snapshot: $0, pending: try isPending($0.id, in: db)) } }
+        try requireCaseAccess()
+        return try store.read { db in try localRecord(id, in: db).map { LocalRecord(snapshot: $0, pending: try isPending($0.id, in: db)) } }
     }
 
     /// Finds a record by its id or a unique prefix of it (as `fieldsync show 3f2a` allows).
     public func findRecord(_ text: String) throws(ClientError) -> LocalRecord {
+        try requireCaseAccess()
+        return try matchRecord(text)
+    }
+
+    /// The record an edit is about to change, by id or unique prefix: not a view, so it works
+    /// past the offline lease (edits go on offline). Callers must not show it.
+    public func recordForEditing(_ text: String) throws(ClientError) -> RecordSnapshot {
+        try matchRecord(text).snapshot
+    }
+
+    private func matchRecord(_ text: String) throws(ClientError) -> LocalRecord {
         let needle = text.lowercased()
         let matches: [String] = try store.read { db in
             try String.fetchAll(db, sql: "SELECT id FROM local_records WHERE lower(id) LIKE ? || '%'", arguments: [needle])
         }
         guard !matches.isEmpty else { throw ClientError.noRecord(text) }
-        guard matches.count == 1, let id = UUID(uuidString: matches[0]), let found = try record(id) else {
+        guard matches.count == 1, let id = UUID(uuidString: matches[0]),
+            let found = try store.read({ db in
+                try localRecord(id, in: db).map { LocalRecord(snapshot: $0, pending: try isPending($0.id, in: db)) }
+            })
+        else {
             throw ClientError("ambiguous_record_id", "'\(text)' matches \(matches.count) records; give more of the id.")
         }
         return found
     }
 
     public func records(kind: RecordKind? = nil, includeDeleted: Bool = false) throws(ClientError) -> [LocalRecord] {
-        try store.read { db in
+        try requireCaseAccess()
+        return try store.read { db in
             try Row.fetchAll(
                 db,
                 sql:
@@ -238,13 +258,13 @@ public final class FieldSyncDevice: Sendable {
     func saveLocal(_ record: RecordSnapshot, pending: Bool, in db: Database) throws {
         try db.cachedStatement(
             sql: """
-                INSERT INTO local_records(id, kind, young_person, state, deleted, pending, updated_at, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET state = excluded.state, deleted = excluded.deleted, pending = excluded.pending,
+                INSERT INTO local_records(id, kind, young_person, deleted, pending, updated_at, document) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET deleted = excluded.deleted, pending = excluded.pending,
                   updated_at = excluded.updated_at, document = excluded.document
                 """
         ).execute(
             arguments: [
-                record.id.uuidString, record.kind.rawValue, record.youngPerson.uuidString, record.state, record.deleted, pending,
+                record.id.uuidString, record.kind.rawValue, store.cipher.index(youngPerson: record.youngPerson), record.deleted, pending,
                 record.updatedAt, try seal(record, for: .localRecord(record.id.uuidString)),
             ])
     }

@@ -2,6 +2,7 @@ import Crypto
 import FieldSyncProtocol
 import Foundation
 import GRDB
+import Synchronization
 
 /// The device's local SQLite store: the server's records as last pulled, the device's view
 /// ("server + mine"), the outbox of unsent change sets, the verdicts received and the cursor.
@@ -11,8 +12,10 @@ import GRDB
 final class LocalStore: Sendable {
     let queue: DatabaseQueue
     let path: String
-    let cipher: StoreCipher
     let keyFile: StoreKeyFile
+    /// The store key and the content key; the content key changes when the offline erase runs.
+    private let keys: Mutex<StoreCipher>
+    var cipher: StoreCipher { keys.withLock { $0 } }
 
     /// A known value sealed with the store's key when the store is made: opening it proves the key fits.
     static let keyCheck = Data("fieldsync-store-key-check".utf8)
@@ -42,6 +45,8 @@ final class LocalStore: Sendable {
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Deleted and overwritten content is zeroed in the file, not left in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         let queue: DatabaseQueue
         let contents: StoreFileCheck.Contents
@@ -69,7 +74,7 @@ final class LocalStore: Sendable {
                 """)
         }
         let cipher = StoreCipher(key: key)
-        self.cipher = cipher
+        keys = Mutex(cipher)
         // Every refusal comes before anything is written to the file.
         let check = contents.keyCheck.flatMap { Data(base64Encoded: $0) }
         if let check {
@@ -90,7 +95,10 @@ final class LocalStore: Sendable {
         }
         do {
             try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
-            try Self.migrator.migrate(queue)
+            // v1 first, so a store sealed before values were bound to rows is re-sealed before
+            // the later migrations open its values (GRDB refuses `upTo` a migration already passed).
+            let migrator = Self.migrator(cipher: cipher)
+            if try queue.read({ db in try migrator.appliedIdentifiers(db) }).isEmpty { try migrator.migrate(queue, upTo: "v1") }
         } catch {
             throw ClientError("storage_error", "Cannot open the local store at \(path): \(error)")
         }
@@ -104,8 +112,41 @@ final class LocalStore: Sendable {
                 try setSetting(SettingKey.sealScheme, Self.sealScheme, in: db)
             }
         } else if contents.sealScheme != Self.sealScheme {
+            // Before the later migrations, which open values bound to their rows.
             try write { db in try StoreResealing.reseal(db, cipher: cipher, store: path) }
         }
+        do { try Self.migrator(cipher: cipher).migrate(queue) } catch let error as ClientError { throw error } catch {
+            throw ClientError("storage_error", "Cannot open the local store at \(path): \(error)")
+        }
+        let contentKey = try write { db in try Self.contentKey(cipher: cipher, in: db) ?? Self.newContentKey(cipher: cipher, in: db) }
+        keys.withLock { $0 = cipher.with(contentKey: contentKey) }
+    }
+
+    /// The content key (sealed with the store key in the settings), or nil when there is none:
+    /// a store just erased, or made before there were two keys.
+    static func contentKey(cipher: StoreCipher, in db: Database) throws -> SymmetricKey? {
+        guard let text = try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [SettingKey.contentKey])
+        else { return nil }
+        guard let sealed = Data(base64Encoded: text) else { throw StoreCipher.invalidValue }
+        return SymmetricKey(data: try cipher.open(sealed, for: .setting(SettingKey.contentKey)))
+    }
+
+    /// Makes a new content key and keeps it (sealed) in the settings, in place of any old one.
+    static func newContentKey(cipher: StoreCipher, in db: Database) throws -> SymmetricKey {
+        let key = SymmetricKey(size: .bits256)
+        let sealed = try cipher.seal(key.withUnsafeBytes { Data($0) }, for: .setting(SettingKey.contentKey))
+        try db.execute(
+            sql: "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            arguments: [SettingKey.contentKey, sealed.base64EncodedString()])
+        return key
+    }
+
+    /// Replaces the content key (the offline erase, after the case content is deleted): what
+    /// is left of the old content anywhere on the disk no longer opens.
+    func replaceContentKey(in db: Database) throws {
+        let store = keys.withLock { StoreCipher(key: $0.key) }
+        let key = try Self.newContentKey(cipher: store, in: db)
+        keys.withLock { $0 = store.with(contentKey: key) }
     }
 
     /// A new store: made whole under a temporary name (schema, key check), then put in place, so
@@ -132,7 +173,7 @@ final class LocalStore: Sendable {
         defer { unlink(temporary) }
         do {
             let queue = try DatabaseQueue(path: temporary)
-            try migrator.migrate(queue)
+            try migrator(cipher: cipher).migrate(queue)
             let sealed = try cipher.seal(keyCheck, for: .setting(SettingKey.keyCheck))
             try queue.write { db in
                 for (key, value) in [(SettingKey.keyCheck, sealed.base64EncodedString()), (SettingKey.sealScheme, sealScheme)] {
@@ -151,7 +192,9 @@ final class LocalStore: Sendable {
         }
     }
 
-    static var migrator: DatabaseMigrator {
+    /// The store's schema. Migrations after v1 may open and seal values, so they take the
+    /// store key (`cipher` has no content key yet).
+    static func migrator(cipher: StoreCipher) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(
@@ -198,6 +241,7 @@ final class LocalStore: Sendable {
                     );
                     """)
         }
+        migrator.registerMigration("v2-sealed-index") { db in try SealedIndexMigration.run(db, cipher: cipher) }
         return migrator
     }
 
@@ -209,6 +253,28 @@ final class LocalStore: Sendable {
         try db.execute(
             sql: "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             arguments: [key, value])
+    }
+
+    /// A setting sealed with the store key for its row (its value is not for anyone who copies the file).
+    func sealedSetting(_ key: String, in db: Database) throws -> String? {
+        guard let text = try setting(key, in: db) else { return nil }
+        guard let sealed = Data(base64Encoded: text) else { throw StoreCipher.invalidValue }
+        return String(decoding: try cipher.open(sealed, for: .setting(key)), as: UTF8.self)
+    }
+
+    func setSealedSetting(_ key: String, _ value: String, in db: Database) throws {
+        try setSetting(key, try cipher.seal(Data(value.utf8), for: .setting(key)).base64EncodedString(), in: db)
+    }
+
+    /// Rewrites the file without free pages and empties the write-ahead log, so nothing deleted
+    /// is left on disk (erasures and wipes).
+    func compact() throws(ClientError) {
+        do {
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: "VACUUM")
+                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            }
+        } catch { throw .storage(error) }
     }
 
     func read<T>(_ body: (Database) throws -> T) throws(ClientError) -> T {
@@ -229,7 +295,17 @@ enum SettingKey {
     static let role = "role"
     static let team = "team"
     static let cursor = "cursor"
+    /// When a sync last reached the server (sealed).
     static let lastSyncAt = "last_sync_at"
+    /// When the device last reached the server, by a sync or its enrolment (sealed): the offline
+    /// lease and erase limit run from it.
+    static let lastContactAt = "last_contact_at"
+    /// The key case content is sealed with, itself sealed with the store key.
+    static let contentKey = "content_key"
+    /// The server's ``DevicePolicy`` for this device, as JSON (sealed).
+    static let policy = "policy"
+    /// When the offline erase last ran (sealed), for `status` and the refusals after it.
+    static let erasedAt = "erased_at"
     static let nextSequence = "next_sequence"
     static let keyCheck = "key_check"
     static let sealScheme = "seal_scheme"

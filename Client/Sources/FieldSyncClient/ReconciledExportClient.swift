@@ -35,6 +35,7 @@ extension FieldSyncDevice {
     public func exportReconciled(
         since: String?, team: String?, kind: RecordKind?, format: ExportFormat, output: String?
     ) async throws(ClientError) -> ExportSummary {
+        try requireCaseAccess()
         let raw = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-export-\(UUID().uuidString).ndjson")
         _ = FileManager.default.createFile(atPath: raw.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: raw) }

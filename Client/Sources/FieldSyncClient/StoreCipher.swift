@@ -6,33 +6,77 @@ import Foundation
 /// table, does not open.
 struct SealedRow: Sendable {
     let associatedData: Data
+    /// Case content this device holds for the server (records, their server copies, verdicts):
+    /// sealed with the content key, which the offline erase destroys. The outbox and the
+    /// settings are sealed with the store key, so unsent edits outlive an erase.
+    let isCaseContent: Bool
 
-    private init(_ table: String, _ key: String) {
+    private init(_ table: String, _ key: String, caseContent: Bool) {
         associatedData = Data("fieldsync-store|v2|\(table)|\(key)".utf8)
+        isCaseContent = caseContent
     }
 
-    static func setting(_ key: String) -> SealedRow { SealedRow("settings", key) }
-    static func localRecord(_ id: String) -> SealedRow { SealedRow("local_records", id) }
-    static func serverRecord(_ id: String) -> SealedRow { SealedRow("server_records", id) }
-    static func outbox(_ sequence: Int64) -> SealedRow { SealedRow("outbox", String(sequence)) }
-    static func verdict(changeSet: String, index: Int) -> SealedRow { SealedRow("verdicts", "\(changeSet)/\(index)") }
+    static func setting(_ key: String) -> SealedRow { SealedRow("settings", key, caseContent: false) }
+    static func localRecord(_ id: String) -> SealedRow { SealedRow("local_records", id, caseContent: true) }
+    static func serverRecord(_ id: String) -> SealedRow { SealedRow("server_records", id, caseContent: true) }
+    static func outbox(_ sequence: Int64) -> SealedRow { SealedRow("outbox", String(sequence), caseContent: false) }
+    static func verdict(changeSet: String, index: Int) -> SealedRow { SealedRow("verdicts", "\(changeSet)/\(index)", caseContent: true) }
+    /// A verdict's message (a refusal names states and fields), apart from its operation.
+    static func verdictMessage(changeSet: String, index: Int) -> SealedRow {
+        SealedRow("verdicts.message", "\(changeSet)/\(index)", caseContent: true)
+    }
 }
 
 /// Encrypts record contents, queued change sets, verdicts and the token in the local store
 /// (AES-GCM, 256-bit key, each value bound to its row), so a store copied off the device without
 /// its key reads as ciphertext, and a value moved to another row is refused, not shown.
-/// Ids, kinds, states and pseudonymous young-person ids stay readable, for indexing.
+/// Record and kind ids stay readable; young-person ids are kept only as a keyed hash
+/// (``index(youngPerson:)``), so a copied store tells nothing about who is on the caseload.
+///
+/// Two keys: the store key (the key file) seals the settings and the outbox; the content key,
+/// itself sealed with the store key in the settings, seals case content (``SealedRow/isCaseContent``).
+/// The offline erase replaces the content key, so whatever of the erased records is left on
+/// the disk no longer opens, while the outbox still does.
 struct StoreCipher: Sendable {
-    /// The key's bytes (swift-crypto's `SymmetricKey` is not `Sendable` on every platform).
+    /// The keys' bytes (swift-crypto's `SymmetricKey` is not `Sendable` on every platform).
     let keyBytes: Data
+    /// Nil only while a store made before the content key is moved onto one: then case content
+    /// is opened with the store key.
+    let contentKeyBytes: Data?
 
-    init(key: SymmetricKey) { keyBytes = key.withUnsafeBytes { Data($0) } }
+    /// The key of ``index(youngPerson:)``, derived from the store key once.
+    let indexKeyBytes: Data
+
+    init(key: SymmetricKey, contentKey: SymmetricKey? = nil) {
+        keyBytes = key.withUnsafeBytes { Data($0) }
+        contentKeyBytes = contentKey?.withUnsafeBytes { Data($0) }
+        indexKeyBytes = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: key, info: Data("fieldsync-store|young-person-index".utf8), outputByteCount: 32
+        ).withUnsafeBytes { Data($0) }
+    }
 
     var key: SymmetricKey { SymmetricKey(data: keyBytes) }
 
+    /// The same store key with this content key.
+    func with(contentKey: SymmetricKey) -> StoreCipher { StoreCipher(key: key, contentKey: contentKey) }
+
+    private func key(for row: SealedRow) -> SymmetricKey {
+        if row.isCaseContent, let contentKeyBytes { return SymmetricKey(data: contentKeyBytes) }
+        return key
+    }
+
+    /// The keyed hash a young person's id is stored as where the store must find rows by it
+    /// (HMAC-SHA-256 under a key derived from the store key; 128 bits in hex). Without the key
+    /// it cannot be matched to an id, even by trying every id a council holds.
+    func index(youngPerson: UUID) -> String {
+        let code = HMAC<SHA256>.authenticationCode(
+            for: Data(youngPerson.uuidString.lowercased().utf8), using: SymmetricKey(data: indexKeyBytes))
+        return code.prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
     func seal(_ plaintext: Data, for row: SealedRow) throws(ClientError) -> Data {
         do {
-            guard let combined = try AES.GCM.seal(plaintext, using: key, authenticating: row.associatedData).combined else {
+            guard let combined = try AES.GCM.seal(plaintext, using: key(for: row), authenticating: row.associatedData).combined else {
                 throw ClientError("encryption_failed", "The local store could not encrypt a value.")
             }
             return combined
@@ -45,14 +89,16 @@ struct StoreCipher: Sendable {
 
     func open(_ sealed: Data, for row: SealedRow) throws(ClientError) -> Data {
         do {
-            return try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key, authenticating: row.associatedData)
+            return try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key(for: row), authenticating: row.associatedData)
         } catch {
-            throw ClientError(
-                "store_value_invalid",
-                "A value in the local store does not open with this device's key for the row it is in: the store was altered (values moved between rows) or damaged. Nothing was shown or changed. Restore the store from a backup, or move it aside and enrol again (unsent edits in it would be lost)."
-            )
+            throw Self.invalidValue
         }
     }
+
+    static let invalidValue = ClientError(
+        "store_value_invalid",
+        "A value in the local store does not open with this device's key for the row it is in: the store was altered (values moved between rows) or damaged. Nothing was shown or changed. Restore the store from a backup, or move it aside and enrol again (unsent edits in it would be lost)."
+    )
 
     /// Opens a value sealed before values were bound to their rows (stores made before
     /// ``LocalStore/sealScheme`` 2); used only to re-seal them.

@@ -50,8 +50,10 @@ final class TestWorld: @unchecked Sendable {
         teams.insert(name)
     }
 
-    func enrolmentCode(for user: String) throws -> String {
-        let out = try admin(["device", "enrol", "--user", user, "--json"])
+    /// A one-time code for a new device of `user`; `options` go to `admin device enrol` (its
+    /// offline limits, say).
+    func enrolmentCode(for user: String, options: [String] = []) throws -> String {
+        let out = try admin(["device", "enrol", "--user", user, "--json"] + options)
         struct Ticket: Decodable { let code: String }
         guard out.succeeded, let ticket = try? JSONDecoder().decode(Ticket.self, from: Data(out.stdout.utf8)) else {
             throw WorldError("device enrol failed: \(out.stderr)\(out.stdout)")
@@ -67,7 +69,9 @@ final class TestWorld: @unchecked Sendable {
     /// A device enrolled for `user` through the CLI, with its own local store. With `shared`, the
     /// user is allocated the world's young person. `server` is the address the device enrols
     /// with and syncs to (a proxy in front of the world's server), the server itself by default.
-    func device(_ user: String, role: String = "PA", team: String = "north", shared: Bool = true, server: String? = nil) throws -> Device {
+    func device(
+        _ user: String, role: String = "PA", team: String = "north", shared: Bool = true, server: String? = nil, enrolOptions: [String] = []
+    ) throws -> Device {
         let isNew = !users.contains(user)
         try addUser(user, role: role, team: team)
         if shared && isNew && ["PA", "SW", "DT"].contains(role) {
@@ -77,7 +81,9 @@ final class TestWorld: @unchecked Sendable {
         let device = Device(
             store: root.appendingPathComponent("\(user)-\(UUID().uuidString.prefix(8)).sqlite").path, keyDirectory: keyDirectory,
             youngPerson: youngPerson)
-        let out = try device.run(["enrol", "--server", server ?? self.server.url, "--code", enrolmentCode(for: user)])
+        let out = try device.run([
+            "enrol", "--server", server ?? self.server.url, "--code", enrolmentCode(for: user, options: enrolOptions),
+        ])
         guard out.succeeded else { throw WorldError("enrol failed: \(out.stderr)") }
         return device
     }
@@ -161,6 +167,7 @@ struct SyncReportView: Decodable {
     let refused: Int
     let received: Int
     let removed: Int
+    let released: Int
     let unsent: Int
     let wiped: Bool
 }

@@ -203,9 +203,15 @@ public struct AdminService: Sendable {
     }
 
     /// Makes a device slot for a user and a one-time code the device enrols with.
-    public func enrolDevice(user: String, deviceName: String?, tokenLifetimeSeconds: Int = 30 * 24 * 3600) throws(AdminError)
+    ///
+    /// - Parameter policy: the device's own offline lease, erase limit and retention, in seconds;
+    ///   each nil takes the server's (`serve --offline-lease-days` ...).
+    public func enrolDevice(
+        user: String, deviceName: String?, tokenLifetimeSeconds: Int = 30 * 24 * 3600, policy: DevicePolicyOverride = .init()
+    ) throws(AdminError)
         -> EnrolmentTicket
     {
+        if let problem = policy.problem { throw AdminError("invalid_value", problem) }
         let code = Secrets.newEnrolmentCode()
         let id = UUID()
         let now = Date()
@@ -219,12 +225,13 @@ public struct AdminService: Sendable {
             }
             try db.execute(
                 sql: """
-                    INSERT INTO devices(id, user_name, name, enrol_code_hash, code_expires_at, created_at, token_lifetime_seconds)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO devices(id, user_name, name, enrol_code_hash, code_expires_at, created_at, token_lifetime_seconds,
+                      offline_lease_seconds, offline_erase_seconds, retention_seconds)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     id.uuidString, user, deviceName, Secrets.hash(Secrets.normaliseCode(code)), expires, WireTime.format(now),
-                    tokenLifetimeSeconds,
+                    tokenLifetimeSeconds, policy.offlineLeaseSeconds, policy.offlineEraseSeconds, policy.retentionSeconds,
                 ])
             try Self.audit(db, "DEVICE_ENROLMENT_ISSUED", detail: "device=\(id.uuidString.lowercased()) user=\(user)")
         }

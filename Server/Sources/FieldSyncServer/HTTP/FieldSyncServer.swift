@@ -30,6 +30,8 @@ public struct ServerConfiguration: Sendable {
     public var accessLog = true
     /// The metrics listener; nil for none (metrics are then not recorded at all).
     public var metrics: MetricsListener?
+    /// Devices' offline lease, erase limit and retention, unless set for a device at enrolment.
+    public var devicePolicy = DevicePolicy.standard
 
     public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 8787, maxBodyBytes: Int = WireProtocol.defaultMaxBodyBytes) {
         self.dataDirectory = dataDirectory
@@ -66,7 +68,7 @@ public enum FieldSyncServer {
             feed: FeedReader(database: database, writer: writer, auditMode: configuration.readAudit),
             histories: HistoryReader(database: database), admin: admin,
             readAudit: ReadAudit(writer: writer, mode: configuration.readAudit),
-            maxBodyBytes: configuration.maxBodyBytes, logger: logger,
+            maxBodyBytes: configuration.maxBodyBytes, devicePolicy: configuration.devicePolicy, logger: logger,
             enrolment: EnrolmentEndpoint(
                 database: database, admin: admin,
                 limiter: AttemptLimiter(

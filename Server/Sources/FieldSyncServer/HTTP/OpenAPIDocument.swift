@@ -146,6 +146,36 @@ enum OpenAPIDocument {
                 '401': { $ref: '#/components/responses/Error' }
                 '403': { $ref: '#/components/responses/Error' }
                 '503': { $ref: '#/components/responses/Error' }
+          /v1/records/{id}:
+            get:
+              tags: [sync]
+              summary: One record as the feed sends it, for a device that let it go (retention) and shows it again. Audited as RECORD_READ.
+              parameters:
+                - $ref: '#/components/parameters/ProtocolVersion'
+                - name: id
+                  in: path
+                  required: true
+                  schema: { type: string }
+              responses:
+                '200':
+                  description: The record.
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [id, kind, youngPerson, state, version, fields]
+                        properties:
+                          id: { type: string, format: uuid }
+                          kind: { type: string, enum: [visit, pep] }
+                          youngPerson: { type: string, format: uuid }
+                          state: { type: string }
+                          version: { type: integer }
+                          fields: { type: object }
+                '400': { $ref: '#/components/responses/Error' }
+                '401': { $ref: '#/components/responses/Error' }
+                '403': { $ref: '#/components/responses/Error' }
+                '404': { $ref: '#/components/responses/Error' }
+                '503': { $ref: '#/components/responses/Error' }
           /v1/records/{id}/history:
             get:
               tags: [sync]
@@ -190,6 +220,28 @@ enum OpenAPIDocument {
                         required: [retired]
                         properties:
                           retired: { type: boolean }
+                '400': { $ref: '#/components/responses/Error' }
+                '401': { $ref: '#/components/responses/Error' }
+                '403': { $ref: '#/components/responses/Error' }
+                '503': { $ref: '#/components/responses/Error' }
+          /v1/device/policy:
+            get:
+              tags: [sync]
+              summary: This device's offline lease, erase limit and retention, in seconds (its own, set at enrolment, else the server's).
+              parameters:
+                - $ref: '#/components/parameters/ProtocolVersion'
+              responses:
+                '200':
+                  description: The policy.
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [offlineLeaseSeconds, offlineEraseSeconds, retentionSeconds]
+                        properties:
+                          offlineLeaseSeconds: { type: integer, minimum: 1 }
+                          offlineEraseSeconds: { type: integer, minimum: 1 }
+                          retentionSeconds: { type: integer, minimum: 1 }
                 '400': { $ref: '#/components/responses/Error' }
                 '401': { $ref: '#/components/responses/Error' }
                 '403': { $ref: '#/components/responses/Error' }

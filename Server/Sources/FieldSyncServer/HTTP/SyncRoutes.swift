@@ -18,6 +18,7 @@ struct SyncRoutes: Sendable {
     /// Audits reads through the writer's group commit (history, compliance, device lists, exports).
     let readAudit: ReadAudit
     let maxBodyBytes: Int
+    let devicePolicy: DevicePolicy
     let logger: Logger
     let enrolment: EnrolmentEndpoint
 
@@ -30,7 +31,11 @@ struct SyncRoutes: Sendable {
         v1.get("records/:id/history") { request, context in
             try await history(request, id: context.parameters.get("id") ?? "")
         }
+        v1.get("records/:id") { request, context in
+            try await record(request, id: context.parameters.get("id") ?? "")
+        }
         v1.post("device/retire") { request, _ in try await retire(request) }
+        v1.get("device/policy") { request, _ in try await policy(request) }
         v1.get("devices") { request, _ in try await devices(request) }
         v1.get("export") { request, _ in try await export(request) }
         v1.get("reports/compliance") { request, _ in try await compliance(request) }

@@ -182,6 +182,16 @@ enum ServerSchema {
             // without walking the whole trail back for a device idle for years.
             try db.execute(sql: "CREATE INDEX audit_by_device ON audit_log(device_id, action, id)")
         }
+        migrator.registerMigration("v8-device-policy") { db in
+            // A device's own offline lease, erase limit and retention, set at enrolment (NULL:
+            // the server's, from `serve`); see ``DevicePolicy``.
+            try db.execute(
+                sql: """
+                    ALTER TABLE devices ADD COLUMN offline_lease_seconds INTEGER;
+                    ALTER TABLE devices ADD COLUMN offline_erase_seconds INTEGER;
+                    ALTER TABLE devices ADD COLUMN retention_seconds INTEGER;
+                    """)
+        }
         return migrator
     }
 }
