@@ -28,10 +28,17 @@ struct DeviceOptions: ParsableArguments {
         return .milliseconds(Int64(seconds * 1000))
     }
 
+    /// Whether edits the server would refuse for the user's role or the record's state are refused
+    /// here first: yes, unless `$FIELDSYNC_LOCAL_CHECKS` is `off` (to test a server's own checks).
+    var checksRulesLocally: Bool { ProcessInfo.processInfo.environment["FIELDSYNC_LOCAL_CHECKS"] != "off" }
+
     /// The device's store. Only enrolment makes a new one: any other command on a path with no
     /// store says so instead of starting an empty one.
     func device(create: Bool = false) throws -> FieldSyncDevice {
-        do { return try FieldSyncDevice(storePath: storePath, createStore: create, requestTimeout: requestTimeout) } catch {
+        do {
+            return try FieldSyncDevice(
+                storePath: storePath, createStore: create, requestTimeout: requestTimeout, checksRulesLocally: checksRulesLocally)
+        } catch {
             throw fail(error)
         }
     }

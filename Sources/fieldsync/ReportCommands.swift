@@ -23,9 +23,12 @@ struct Export: AsyncParsableCommand {
 
     func run() async throws {
         let device = try options.device()
+        // Only with --out: on stdout the records themselves may be going to the terminal.
+        let progress = TerminalProgress(options: options, enabled: out != nil)
         let summary = try await options.run { () async throws(ClientError) in
-            try await device.exportReconciled(since: since, team: team, kind: kind, format: format, output: out)
+            try await device.exportReconciled(since: since, team: team, kind: kind, format: format, output: out, progress: progress.show)
         }
+        progress.clear()
         // With the records on stdout, the summary goes to stderr.
         let text =
             ([

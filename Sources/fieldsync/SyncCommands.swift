@@ -33,15 +33,11 @@ struct Sync: AsyncParsableCommand {
 
     func run() async throws {
         let device = try options.device()
-        let showProgress = !options.json && !options.quiet && isatty(STDERR_FILENO) == 1
+        let progress = TerminalProgress(options: options)
         let report = try await options.run { () async throws(ClientError) in
-            try await device.sync(pageSize: pageSize) { progress in
-                if showProgress {
-                    FileHandle.standardError.write(Data("\r\(progress.phase) \(progress.done)…".utf8))
-                }
-            }
+            try await device.sync(pageSize: pageSize, progress: progress.show)
         }
-        if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        progress.clear()
         try SyncOutput.print(report, options: options)
         let status = ExitStatus.of(report)
         if status != .done { throw status.exitCode }

@@ -67,7 +67,9 @@ struct AccessTests {
         #expect(try otherManager.list().isEmpty)
         #expect(try virtualSchool.list().map(\.snapshot.id) == [pep])
         // The Virtual School may not write visit records.
-        _ = try virtualSchool.newVisit(["purpose=x"])
+        let here = try virtualSchool.run(["visit", "new", "--young-person", world.youngPerson.uuidString, "purpose=x", "--json"])
+        #expect(here.status == 1 && DeviceStoreTests.error(here)?.code == "forbidden", "refused on the device first")
+        _ = try virtualSchool.uncheckedLocally.newVisit(["purpose=x"])
         #expect(try virtualSchool.sync().refused == 1)
         // Device health for the team manager, not for an adviser.
         let devices = try world.admin(["device", "list", "--team", "north", "--json"])

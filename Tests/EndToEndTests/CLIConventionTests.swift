@@ -129,6 +129,33 @@ struct CLIConventionTests {
         #expect(try alice.json(DeviceIdView.self, ["status"]).device == nil)
     }
 
+    @Test("Shell completions for bash, zsh and fish name the commands")
+    func completions() throws {
+        for shell in ["bash", "zsh", "fish"] {
+            let out = try ProcessRunner.run(Binaries.client, ["--generate-completion-script", shell])
+            #expect(out.succeeded && out.stdout.contains("sync") && out.stdout.contains("conflicts"), "\(shell): \(out.stderr)")
+            let server = try ProcessRunner.run(Binaries.server, ["--generate-completion-script", shell])
+            #expect(server.succeeded && server.stdout.contains("manifest"), "\(shell): \(server.stderr)")
+        }
+    }
+
+    @Test("A sync shows a progress bar on a terminal, and none in a pipe")
+    func progressOnATerminalOnly() throws {
+        let world = try TestWorld()
+        let alice = try world.device("alice")
+        for n in 1...3 { _ = try alice.newVisit(["purpose=Visit \(n)"]) }
+        // `script` runs the sync on a pseudo-terminal, as a person at a terminal would.
+        let command = [Binaries.client, "sync", "--store", alice.store].map { "'\($0)'" }.joined(separator: " ")
+        let onTerminal = try ProcessRunner.run(
+            "/usr/bin/script", ["-q", "-e", "-c", command, "/dev/null"], environment: ["FIELDSYNC_KEY_DIR": alice.keyDirectory])
+        #expect(onTerminal.succeeded, "\(onTerminal.stdout)\(onTerminal.stderr)")
+        #expect(onTerminal.stdout.contains("sent [") && onTerminal.stdout.contains("] 3/3"), "\(onTerminal.stdout)")
+        for n in 4...5 { _ = try alice.newVisit(["purpose=Visit \(n)"]) }
+        let inPipe = try alice.run(["sync"])
+        #expect(inPipe.succeeded && !inPipe.stderr.contains("sent [") && !inPipe.stdout.contains("sent ["), "\(inPipe.stderr)")
+        #expect(inPipe.stdout.contains("sent 2"))
+    }
+
     @Test("conflicts --team says when this device last synced")
     func teamConflictsSayHowFresh() throws {
         let world = try TestWorld()

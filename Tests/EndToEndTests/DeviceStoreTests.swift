@@ -205,7 +205,7 @@ struct DeviceStoreTests {
     @Test("A store sealed before values were bound to rows is re-sealed on first open and keeps working")
     func unboundStoreIsResealed() throws {
         let world = try TestWorld()
-        let alice = try world.device("alice")
+        let alice = try world.device("alice").uncheckedLocally  // to get a refusal from the server
         let synced = try alice.newVisit(["purpose=Synced before the upgrade"])
         try alice.sync()
         #expect(try alice.run(["set", synced.uuidString, "managerNote=Not an adviser's to write"]).succeeded)

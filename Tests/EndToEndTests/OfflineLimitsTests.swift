@@ -147,7 +147,7 @@ struct OfflineLimitsTests {
     @Test("A copied store without its key names no young person and shows no refusal message")
     func storeNamesNoYoungPerson() throws {
         let world = try TestWorld()
-        let alice = try world.device("alice")
+        let alice = try world.device("alice").uncheckedLocally  // to get a refusal from the server
         let other = UUID()
         try world.allocate(other, to: "alice")
         let mine = try alice.newVisit(["purpose=Home visit"])

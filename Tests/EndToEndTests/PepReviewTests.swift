@@ -30,7 +30,8 @@ struct PepReviewTests {
         try social.sync()
         try teacher.sync()
         // The social worker does not write the school's section; the teacher does.
-        #expect(try social.run(["set", id.uuidString, "strengths=Kind."]).succeeded)
+        #expect(try social.run(["set", id.uuidString, "strengths=Kind."]).status == 1, "refused on the device first")
+        #expect(try social.uncheckedLocally.run(["set", id.uuidString, "strengths=Kind."]).succeeded)
         let refusedSection = try social.sync()
         #expect(refusedSection.refused == 1)
         #expect(try teacher.run(["set", id.uuidString] + Self.teachersPart).succeeded)
@@ -43,7 +44,8 @@ struct PepReviewTests {
         #expect(try social.sync().refused == 0)
 
         // The social worker cannot take her own PEP into QA.
-        #expect(try social.run(["transition", id.uuidString, "IN_QA"]).succeeded)
+        #expect(try social.run(["transition", id.uuidString, "IN_QA"]).status == 1, "refused on the device first")
+        #expect(try social.uncheckedLocally.run(["transition", id.uuidString, "IN_QA"]).succeeded)
         #expect(try social.sync().refused == 1)
 
         try school.sync()
@@ -73,7 +75,9 @@ struct PepReviewTests {
 
         try social.sync()
         #expect(try social.show(id).state == "FINALISED")
-        #expect(try social.run(["set", id.uuidString, "childVoice=Changed my mind."]).succeeded)
+        let locally = try social.run(["set", id.uuidString, "childVoice=Changed my mind.", "--json"])
+        #expect(locally.status == 1 && DeviceStoreTests.error(locally)?.code == "not_editable", "\(locally.stdout)")
+        #expect(try social.uncheckedLocally.run(["set", id.uuidString, "childVoice=Changed my mind."]).succeeded)
         let late = try social.sync()
         #expect(late.refused == 1, "a finalised PEP is read-only")
         #expect(try social.show(id).fields["childVoice"] == .string("I want to get better at reading."))

@@ -42,12 +42,22 @@ struct PepSectionOwnershipTests {
         for (role, device) in devices {
             for section in Self.sections {
                 try device.sync()  // the latest version, so every edit is made on it
-                let set = try device.run(["set", id.uuidString, section.assignment])
-                #expect(set.succeeded, "\(role) \(section.name): the device queues the edit (\(set.stderr))")
-                let report = try device.sync()
                 let expected: Expected =
                     section.writers.contains(role)
                     ? .applied : .refused(code: section.atQAOnly.contains(role) ? "not_editable" : "forbidden")
+                // The device refuses at once what the server would, in the server's words ...
+                let here = try device.run(["set", id.uuidString, section.assignment, "--json"])
+                var localReason: String?
+                if case .refused(let code) = expected {
+                    #expect(here.status == 1 && DeviceStoreTests.error(here)?.code == code, "\(role) \(section.name): \(here.stdout)")
+                    localReason = DeviceStoreTests.error(here)?.message.components(separatedBy: " Nothing was saved").first
+                    // ... and the server still refuses it when a device does not check.
+                    let sent = try device.uncheckedLocally.run(["set", id.uuidString, section.assignment])
+                    #expect(sent.succeeded, "\(role) \(section.name): queued unchecked (\(sent.stderr))")
+                } else {
+                    #expect(here.succeeded, "\(role) \(section.name): the device queues the edit (\(here.stderr))")
+                }
+                let report = try device.sync()
                 switch expected {
                 case .applied:
                     #expect(report.refused == 0 && report.applied + report.merged == 1, "\(role) writes the \(section.name)")
@@ -59,6 +69,10 @@ struct PepSectionOwnershipTests {
                     // A refusal says who writes the section, or (at QA only) when this role may.
                     let says = code == "forbidden" ? "it is written by" : "only in IN_QA"
                     #expect(last.message?.contains(says) == true, "\(role) \(section.name): \(last.message ?? "")")
+                    let reason = try #require(localReason)
+                    #expect(
+                        last.message?.hasPrefix(reason) == true,
+                        "the same words on the device and the server: \(reason) | \(last.message ?? "")")
                 }
             }
         }

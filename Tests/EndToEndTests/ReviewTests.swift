@@ -21,14 +21,18 @@ struct ReviewTests {
         try alice.sync()
 
         // The author may not authorise her own visit.
-        #expect(try alice.run(["transition", id.uuidString, "AUTHORISED"]).succeeded, "allowed locally, decided by the server")
+        let refusedHere = try alice.run(["transition", id.uuidString, "AUTHORISED", "--json"])
+        #expect(refusedHere.status == 1 && DeviceStoreTests.error(refusedHere)?.code == "forbidden", "refused on the device first")
+        #expect(try alice.uncheckedLocally.run(["transition", id.uuidString, "AUTHORISED"]).succeeded, "the server decides too")
         #expect(try alice.sync().refused == 1)
         #expect(try alice.json([VerdictView].self, ["verdicts", "--rejected"]).first?.code == "forbidden")
 
         try manager.sync()
         #expect(try manager.show(id).state == "SUBMITTED")
         #expect(try manager.run(["set", id.uuidString, "managerNote=Please add the carer's views."]).succeeded)
-        let noReason = try manager.run(["transition", id.uuidString, "RETURNED"])
+        let noReasonHere = try manager.run(["transition", id.uuidString, "RETURNED", "--json"])
+        #expect(noReasonHere.status == 1 && DeviceStoreTests.error(noReasonHere)?.code == "transition_check_failed")
+        let noReason = try manager.uncheckedLocally.run(["transition", id.uuidString, "RETURNED"])
         #expect(noReason.succeeded)
         #expect(try manager.sync().refused == 1, "a return needs a reason")
         #expect(try manager.run(["transition", id.uuidString, "RETURNED", "--reason", "Add the carer's views."]).succeeded)
@@ -66,7 +70,8 @@ struct ReviewTests {
         try manager.sync()
 
         // Bob edits the copy he pulled before authorisation.
-        #expect(try bob.run(["set", id.uuidString, "analysis=Late thought."]).succeeded)
+        #expect(try bob.run(["set", id.uuidString, "analysis=Late thought."]).status == 1, "a SUBMITTED visit: refused on the device")
+        #expect(try bob.uncheckedLocally.run(["set", id.uuidString, "analysis=Late thought."]).succeeded)
         let report = try bob.sync()
         #expect(report.refused == 1)
         let refusal = try #require(try bob.json([VerdictView].self, ["verdicts", "--rejected"]).first)

@@ -29,6 +29,8 @@ public struct SyncReport: Codable, Sendable {
 public struct SyncProgress: Sendable {
     public let phase: String
     public let done: Int
+    /// How many there are in all, when known (change sets to send); nil while receiving.
+    public var total: Int? = nil
 }
 
 extension FieldSyncDevice {
@@ -154,7 +156,7 @@ extension FieldSyncDevice {
                 report.message = "The server answered \(answer.status); unsent changes are kept and will be sent on the next sync."
                 return
             }
-            progress?(SyncProgress(phase: "sent", done: report.sent))
+            progress?(SyncProgress(phase: "sent", done: report.sent, total: total))
         }
     }
 

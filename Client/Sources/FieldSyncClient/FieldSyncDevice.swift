@@ -13,15 +13,21 @@ public final class FieldSyncDevice: Sendable {
     /// The longest the server may stay silent (connecting, or mid-answer) before a request fails
     /// as unreachable.
     let requestTimeout: Duration
+    /// Whether edits are checked here against the permission matrix and the lifecycle before they
+    /// are queued (``RecordPolicy``), so what the server would refuse is refused at once, in its
+    /// words. Off only to test a server's own checks.
+    let checksRulesLocally: Bool
 
     /// Opens the device's store, or makes it when there is none at `storePath` and `createStore`
     /// is true (enrolment). Its contents are encrypted with the key in `keyFile` (by default a
     /// file outside the store's folder, see ``StoreKeyFile``).
     public init(
-        storePath: String, keyFile: StoreKeyFile? = nil, createStore: Bool = true, requestTimeout: Duration = .seconds(30)
+        storePath: String, keyFile: StoreKeyFile? = nil, createStore: Bool = true, requestTimeout: Duration = .seconds(30),
+        checksRulesLocally: Bool = true
     ) throws(ClientError) {
         store = try LocalStore(path: storePath, keyFile: keyFile ?? .for(storePath: storePath), create: createStore)
         self.requestTimeout = requestTimeout
+        self.checksRulesLocally = checksRulesLocally
         try enforceOfflineErase()
     }
 
@@ -99,7 +105,14 @@ public final class FieldSyncDevice: Sendable {
         do { try OperationCheck.check(op, context: "The new \(kind.rawValue) record") } catch {
             throw ClientError(error.code.rawValue, error.message)
         }
-        return try enqueue(op)
+        return try store.write { db in
+            if let policy = try localPolicy(in: db),
+                let (code, why) = policy.create(kind: kind, fields: fields.keys, state: state ?? kind.schema.lifecycle.defaultInitialState)
+            {
+                throw Self.localRefusal(code, why)
+            }
+            return try enqueue(op, in: db)
+        }
     }
 
     /// Sets fields of a record. Each field's base is what this device showed before the edit.
@@ -110,6 +123,11 @@ public final class FieldSyncDevice: Sendable {
             do throws(ValidationError) { try FieldValidation.check(fields, of: current.kind, context: "The edit") } catch {
                 throw ClientError(error.code.rawValue, error.message)
             }
+            switch try localPolicy(in: db)?.edit(current, fields: fields.keys) {
+            case .refused(let code, let why): throw Self.localRefusal(code, why)
+            case .locked(let notYours): throw Self.localRefusal(.notEditable, RecordPolicy.lockedEdit(current, notYours: notYours))
+            case .allowed, nil: break
+            }
             let baseFields = Dictionary(uniqueKeysWithValues: fields.keys.map { ($0, current.fields[$0] ?? .null) })
             return try enqueue(.update(id, base: base, fields: fields, baseFields: baseFields), in: db)
         }
@@ -118,6 +136,10 @@ public final class FieldSyncDevice: Sendable {
     public func transition(record id: UUID, to state: String, reason: String? = nil) throws(ClientError) -> RecordSnapshot {
         try store.write { db in
             let current = try requireLocal(id, in: db)
+            if let policy = try localPolicy(in: db) {
+                if let (code, why) = try policy.transition(current, to: state, reason: reason) { throw Self.localRefusal(code, why) }
+                return try enqueue(.transition(id, base: try serverVersion(id, in: db), to: state, reason: reason), in: db)
+            }
             let lifecycle = current.kind.schema.lifecycle
             guard lifecycle.canMove(from: current.state, to: state) else {
                 let options = (lifecycle.transitions[current.state] ?? []).joined(separator: " or ")
@@ -140,7 +162,8 @@ public final class FieldSyncDevice: Sendable {
 
     public func delete(record id: UUID) throws(ClientError) -> RecordSnapshot {
         try store.write { db in
-            _ = try requireLocal(id, in: db)
+            let current = try requireLocal(id, in: db)
+            if let (code, why) = try localPolicy(in: db)?.discard(current) { throw Self.localRefusal(code, why) }
             return try enqueue(.delete(id, base: try serverVersion(id, in: db)), in: db)
         }
     }
@@ -157,8 +180,19 @@ public final class FieldSyncDevice: Sendable {
         }
     }
 
-    func enqueue(_ op: ChangeOperation) throws(ClientError) -> RecordSnapshot {
-        try store.write { db in try enqueue(op, in: db) }
+    /// The rules as the server applies them, for this device's user and role; nil when local checks are off.
+    func localPolicy(in db: Database) throws -> RecordPolicy? {
+        guard checksRulesLocally, let user = try store.setting(SettingKey.user, in: db) else { return nil }
+        let role = try store.setting(SettingKey.role, in: db).flatMap(Role.init(rawValue:))
+        // Who else wrote the record is the server's to know: a move that depends on it is left to the server.
+        return RecordPolicy(actor: Actor(user: user, role: role), contributed: { _, _ in false })
+    }
+
+    /// An edit the server would refuse, refused before it is queued, in the server's words.
+    static func localRefusal(_ code: RejectionCode, _ why: String) -> ClientError {
+        ClientError(
+            code.rawValue,
+            "\(why) Nothing was saved on this device. (Checked against this device's copy as of its last sync; the server decides.)")
     }
 
     /// Queues one operation as a change set and lays it on the local view, in the caller's transaction.

@@ -33,11 +33,18 @@ public struct ExportSummary: Codable, Sendable {
 extension FieldSyncDevice {
     /// Streams the reconciled export into `output` (stdout when nil) in the given format.
     public func exportReconciled(
-        since: String?, team: String?, kind: RecordKind?, format: ExportFormat, output: String?
+        since: String?, team: String?, kind: RecordKind?, format: ExportFormat, output: String?,
+        progress: (@Sendable (SyncProgress) -> Void)? = nil
     ) async throws(ClientError) -> ExportSummary {
         try requireCaseAccess()
-        let raw = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-export-\(UUID().uuidString).ndjson")
-        _ = FileManager.default.createFile(atPath: raw.path, contents: nil)
+        // The answer is held beside the store (a private folder), readable by this user only,
+        // and removed at the end: not in a shared temporary folder.
+        let folder = (store.path as NSString).deletingLastPathComponent
+        let raw = URL(fileURLWithPath: folder.isEmpty ? "." : folder).appendingPathComponent(
+            ".fieldsync-export-\(UUID().uuidString).ndjson")
+        let fd = open(raw.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw ClientError("storage_error", "Cannot write \(raw.path): \(String(cString: strerror(errno))).") }
+        close(fd)
         defer { try? FileManager.default.removeItem(at: raw) }
         var query: [URLQueryItem] = []
         if let since { query.append(URLQueryItem(name: "since", value: since)) }
@@ -77,11 +84,13 @@ extension FieldSyncDevice {
                     // Passed through as the server wrote it: no decoding on the way.
                     writer.writeRaw(line)
                     summary.records += 1
+                    progress?(SyncProgress(phase: "exported", done: summary.records))
                 case "record":
                     struct Wrapped: Decodable { let record: RecordSnapshot }
                     let record = try decoder.decode(Wrapped.self, from: line).record
                     writer.write(record: record, raw: line)
                     summary.records += 1
+                    progress?(SyncProgress(phase: "exported", done: summary.records))
                 case "notReconciled":
                     summary.notReconciled.append(try decoder.decode(ExportSummary.NotReconciled.self, from: line))
                     if format == .ndjson { writer.writeRaw(line) }

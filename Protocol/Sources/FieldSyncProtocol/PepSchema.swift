@@ -163,6 +163,7 @@ public enum PepSchema {
             ],
             editableStates: ["INITIATED", "DRAFTING", "MEETING_HELD", "READY_TO_SUBMIT", "RETURNED_FOR_AMENDMENT"],
             deletableStates: ["INITIATED"],
+            returnStates: ["RETURNED_FOR_AMENDMENT"],
             entryChecks: [
                 "MEETING_HELD": meetingProblems,
                 "READY_TO_SUBMIT": readinessProblems,

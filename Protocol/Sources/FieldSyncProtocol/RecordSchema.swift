@@ -25,6 +25,8 @@ public struct Lifecycle: Sendable {
     public let editableStates: Set<String>
     /// States a record may be deleted (discarded) in.
     public let deletableStates: Set<String>
+    /// States that send a record back to its author: entering one needs a reason.
+    public let returnStates: Set<String>
     /// Checks run when a record enters a state; each returns the problems found (empty when fine).
     public let entryChecks: [String: @Sendable ([String: JSONValue]) -> [String]]
 
@@ -37,4 +39,6 @@ public struct Lifecycle: Sendable {
     }
 
     public func canMove(from: String, to: String) -> Bool { transitions[from]?.contains(to) ?? false }
+
+    public func isReturn(_ state: String) -> Bool { returnStates.contains(state) }
 }

@@ -111,6 +111,7 @@ public enum VisitSchema {
             ],
             editableStates: ["SCHEDULED", "DRAFT", "COMPLETED", "RETURNED"],
             deletableStates: ["SCHEDULED", "DRAFT"],
+            returnStates: ["RETURNED"],
             entryChecks: [
                 "COMPLETED": completionProblems,
                 "SUBMITTED": completionProblems,

@@ -101,11 +101,26 @@ struct Device: Sendable {
     var keyDirectory: String
     /// The young person this device's records are about by default.
     var youngPerson: UUID
+    /// Whether the CLI refuses edits the server would refuse before queueing them (its default);
+    /// off for tests of the server's own checks, which need the edit to reach the server.
+    var localChecks = true
+
+    /// This device with the CLI's local rule checks off (`FIELDSYNC_LOCAL_CHECKS=off`), so an edit
+    /// the server must refuse is queued and sent.
+    var uncheckedLocally: Device {
+        var device = self
+        device.localChecks = false
+        return device
+    }
 
     func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> CommandOutput {
         try ProcessRunner.run(
             Binaries.client, arguments + ["--store", store], stdin: stdin,
-            environment: environment.merging(["FIELDSYNC_KEY_DIR": keyDirectory]) { $1 })
+            environment: environment.merging(
+                ["FIELDSYNC_KEY_DIR": keyDirectory].merging(localChecks ? [:] : ["FIELDSYNC_LOCAL_CHECKS": "off"]) { $1 }
+            ) {
+                $1
+            })
     }
 
     /// Runs a command with --json and decodes its output; fails the test's throw if it exited non-zero.

@@ -55,7 +55,10 @@ actor GroupCommitWriter {
 
     func apply(_ changeSet: PreparedChangeSet, by device: AuthenticatedDevice, report: DeviceReport? = nil) async throws -> AppliedChangeSet
     {
-        try await withCheckedThrowingContinuation { continuation in
+        // Written with the push: a pull's report just after it is compared with this one, so a
+        // device that sent its last change and reports none left is not taken for a repeat.
+        if let report { lastReports[device.deviceId] = (report, ContinuousClock.now) }
+        return try await withCheckedThrowingContinuation { continuation in
             pending.append(Pending(changeSet: changeSet, device: device, report: report, continuation: continuation))
             startDraining()
         }

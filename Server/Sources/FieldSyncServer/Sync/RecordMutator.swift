@@ -190,22 +190,18 @@ struct RecordMutator {
     func lockedRecordRefusal(
         _ op: ChangeOperation, index: Int, record: RecordSnapshot, base: Int64, notYours: String? = nil
     ) throws -> MutationResult {
-        let offer =
-            record.kind == .visit
-            ? " Add it as an addendum, or ask for the visit to be returned." : " Ask for the PEP to be returned for amendment."
         if record.stateVersion > base, try context.changedByOthersSince(record.id, base) != nil {
+            let offer =
+                record.kind == .visit
+                ? " Add it as an addendum, or ask for the visit to be returned." : " Ask for the PEP to be returned for amendment."
             return .rejected(
                 index, op, .staleEditOnLockedRecord,
                 "This \(record.kind.rawValue) record became \(record.state) (by \(record.updatedBy)) after the version your edit was made on, so your edit did not change it. It is kept as a rejected change.\(offer)"
             )
         }
-        // The record is open to others in this state; this part is just not the user's yet.
-        if let notYours {
-            return .rejected(index, op, .notEditable, notYours + " Your change is kept as a rejected change.")
-        }
+        // Locked for everyone, or open to others in this state with this part not the user's yet.
         return .rejected(
-            index, op, .notEditable,
-            "A \(record.state) \(record.kind.rawValue) record cannot be edited; it is kept as a rejected change.\(offer)")
+            index, op, .notEditable, RecordPolicy.lockedEdit(record, notYours: notYours) + " Your change is kept as a rejected change.")
     }
 
     // MARK: transition
@@ -222,33 +218,8 @@ struct RecordMutator {
                 verdict: OperationVerdict(index: index, record: op.record, outcome: .applied, version: record.version), record: nil,
                 history: nil)
         }
-        let lifecycle = record.kind.schema.lifecycle
-        guard lifecycle.canMove(from: record.state, to: to) else {
-            let allowed = lifecycle.transitions[record.state] ?? []
-            let options = allowed.isEmpty ? "no other state" : allowed.joined(separator: " or ")
-            return .rejected(
-                index, op, .transitionNotAllowed,
-                "A \(record.state) \(record.kind.rawValue) record can move to \(options), not \(to).")
-        }
-        if let (code, why) = try context.policy.move(record, to: to) {
+        if let (code, why) = try context.policy.transition(record, to: to, reason: op.reason) {
             return .rejected(index, op, code, why)
-        }
-        if to.hasPrefix("RETURNED"), (op.reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            return .rejected(index, op, .transitionCheckFailed, "Returning a record needs a reason the author can act on.")
-        }
-        if !lifecycle.editableStates.contains(to), !record.conflicts.isEmpty {
-            return .rejected(
-                index, op, .transitionCheckFailed,
-                "Record \(op.record) has \(record.conflicts.count) open conflict(s); resolve them (fieldsync conflicts) before moving it to \(to)."
-            )
-        }
-        if let check = lifecycle.entryChecks[to] {
-            let problems = check(record.fields)
-            if !problems.isEmpty {
-                return .rejected(
-                    index, op, .transitionCheckFailed,
-                    "The \(record.kind.rawValue) cannot become \(to) yet: \(problems.joined(separator: " "))")
-            }
         }
         let version = context.allocateVersion()
         record.state = to
