@@ -119,7 +119,8 @@ struct Allocations: ParsableCommand {
 
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the audit trail (every write, pull and admin action), or check it has not been altered.",
+        abstract:
+            "Show the audit trail (every write, pull, read, admin action, and the views made on devices), or check it has not been altered.",
         discussion: """
             The chain is keyed with the audit key (see --audit-key-file). To catch the newest entries being cut off, \
             take an anchor now and then (audit anchor --out FILE), keep it away from the data folder, and check with \
@@ -159,6 +160,7 @@ struct Audit: ParsableCommand {
                 ? "No audit entries."
                 : entries.map { e in
                     "\(e.id)\t\(e.at)\t\(e.actor) (\(e.role))\t\(e.device.map { "device \($0.prefix(8))" } ?? "-")\t\(e.action)\t\(e.record ?? "")\t\(e.youngPerson ?? "")\t\(e.detail)"
+                        + (e.offline == true ? "\t(a view on the device, uploaded later)" : "")
                 }.joined(separator: "\n")
         }
     }

@@ -21,6 +21,11 @@ public struct SyncReport: Codable, Sendable {
     public var refusals: [StoredVerdict] = []
     /// True when the server said this device is revoked and the local store was erased.
     public var wiped = false
+    /// Views logged on this device that the server took in this sync, and those still held.
+    public var viewsUploaded = 0
+    public var viewsUnsent = 0
+    /// Why the server did not take the view log, when it did not (the sync itself went on).
+    public var viewsMessage: String?
 }
 
 /// Progress of a long sync, for a terminal.
@@ -79,6 +84,7 @@ extension FieldSyncDevice {
                 var report = SyncReport()
                 do throws(ClientError) {
                     try await push(connection, &report, progress)
+                    if report.reachable { try await uploadViews(connection, &report) }
                     if report.reachable { try await pull(connection, pageSize: pageSize, &report, progress) }
                 } catch  where error.code == ClientError.serverUnreachableCode {
                     report.reachable = false
@@ -93,6 +99,7 @@ extension FieldSyncDevice {
             return report
         }
         report.unsent = try store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
+        report.viewsUnsent = try unsentViews()
         if report.reachable {
             report.removed = try purgeDeparted()
             try store.write { db in try store.setSetting(SettingKey.lastSyncAt, WireTime.now(), in: db) }
@@ -306,7 +313,9 @@ extension FieldSyncDevice {
     public func wipe() throws(ClientError) {
         defer { store.keyFile.destroy() }
         try store.write { db in
-            for table in ["settings", "server_records", "local_records", "outbox", "outbox_records", "verdicts", "departed_young_people"] {
+            for table in [
+                "settings", "server_records", "local_records", "outbox", "outbox_records", "verdicts", "departed_young_people", "view_log",
+            ] {
                 try db.execute(sql: "DELETE FROM \(table)")
             }
         }
@@ -349,8 +358,13 @@ extension FieldSyncDevice {
         }
     }
 
-    /// A record's versions and refused changes, from the server.
+    /// A record's versions and refused changes, from the server, to show them; logged as a view
+    /// (``ViewLog``) once the server has answered.
     public func history(of record: UUID) async throws(ClientError) -> HistoryPage {
+        try logged(.history, try await unloggedHistory(of: record))
+    }
+
+    func unloggedHistory(of record: UUID) async throws(ClientError) -> HistoryPage {
         let answer = try await withConnection { connection throws(ClientError) in
             try await connection.send(.get, "v1/records/\(record.uuidString)/history")
         }

@@ -198,6 +198,10 @@ final class LocalStore: Sendable {
                     );
                     """)
         }
+        migrator.registerMigration("v2-view-log") { db in
+            // What was shown on this device, sealed (``DeviceViewEntry``), until the server has it (``ViewLog``).
+            try db.execute(sql: "CREATE TABLE view_log(sequence INTEGER PRIMARY KEY NOT NULL, body BLOB NOT NULL)")
+        }
         return migrator
     }
 

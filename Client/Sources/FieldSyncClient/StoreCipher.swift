@@ -16,6 +16,7 @@ struct SealedRow: Sendable {
     static func serverRecord(_ id: String) -> SealedRow { SealedRow("server_records", id) }
     static func outbox(_ sequence: Int64) -> SealedRow { SealedRow("outbox", String(sequence)) }
     static func verdict(changeSet: String, index: Int) -> SealedRow { SealedRow("verdicts", "\(changeSet)/\(index)") }
+    static func viewLog(_ sequence: Int64) -> SealedRow { SealedRow("view_log", String(sequence)) }
 }
 
 /// Encrypts record contents, queued change sets, verdicts and the token in the local store

@@ -151,7 +151,7 @@ public struct AdminService: Sendable {
                     SELECT * FROM audit_log WHERE (? IS NULL OR young_person = lower(?)) AND (? IS NULL OR actor = ?) ORDER BY id
                     """,
                 arguments: [youngPerson, youngPerson, user, user]
-            ).map(AuditLog.entry)
+            ).map(AuditLog.entry).map(OfflineViews.annotated)
         }
     }
 

@@ -182,6 +182,18 @@ enum ServerSchema {
             // without walking the whole trail back for a device idle for years.
             try db.execute(sql: "CREATE INDEX audit_by_device ON audit_log(device_id, action, id)")
         }
+        migrator.registerMigration("v9-offline-views") { db in
+            // The highest view sequence stored per device, so each uploaded view lands in the
+            // audit trail once (``OfflineViews``).
+            try db.execute(
+                sql: """
+                    CREATE TABLE device_view_uploads(
+                      device_id TEXT PRIMARY KEY NOT NULL REFERENCES devices(id),
+                      stored_through INTEGER NOT NULL,
+                      updated_at TEXT NOT NULL
+                    )
+                    """)
+        }
         return migrator
     }
 }
