@@ -130,12 +130,18 @@ struct Audit: ParsableCommand {
     @OptionGroup var options: AdminOptions
     @Option(help: "Only entries about this young person.") var youngPerson: String?
     @Option(help: "Only entries by this user.") var user: String?
+    @Flag(
+        help:
+            "Only what was looked at: views on devices (OFFLINE_VIEW, uploaded on their next sync) and reads on the server (record histories, reports, device lists, exports)."
+    )
+    var views = false
     @Flag(help: "Check the hash chain instead: exits 1 if any entry was removed or altered.") var verify = false
     @Option(help: "With --verify: also compare with this anchor file (from audit anchor), which catches removed newest entries.")
     var anchor: String?
 
     func validate() throws {
         if anchor != nil && !verify { throw ValidationError("--anchor goes with --verify.") }
+        if views && verify { throw ValidationError("--views lists entries; --verify checks the whole chain: give one of them.") }
     }
 
     func run() throws {
@@ -155,7 +161,8 @@ struct Audit: ParsableCommand {
             if !result.intact { throw ExitCode(1) }
             return
         }
-        try options.report({ admin throws(AdminError) in try admin.audit(youngPerson: youngPerson, user: user) }) { entries in
+        try options.report({ admin throws(AdminError) in try admin.audit(youngPerson: youngPerson, user: user, viewsOnly: views) }) {
+            entries in
             entries.isEmpty
                 ? "No audit entries."
                 : entries.map { e in

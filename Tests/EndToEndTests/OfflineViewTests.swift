@@ -116,6 +116,13 @@ struct OfflineViewTests {
         #expect(views[1].record == authorised.uuidString.lowercased())
         #expect(Self.records(views[2].detail) == [authorised.uuidString.lowercased()] && views[2].detail.contains("to=file"))
         #expect(views.allSatisfy { $0.youngPerson == world.youngPerson.uuidString.lowercased() && $0.offline == true })
+        // What did maria look at, on or off line: her device's views and her reads on the server, not her writes or pulls.
+        let lookedAt = try Self.audit(world, ["--user", "maria", "--views"])
+        #expect(
+            lookedAt.map(\.action) == ["HISTORY_READ", "EXPORT_STARTED", "EXPORT", "OFFLINE_VIEW", "OFFLINE_VIEW", "OFFLINE_VIEW"],
+            "\(lookedAt.map(\.action))")
+        let both = try world.admin(["audit", "--views", "--verify"])
+        #expect(!both.succeeded && both.stderr.contains("give one of them"), "a usage error: \(both.stderr)")
         try Self.expectIntact(world)
 
         let deviceId = try #require(try manager.json(StatusWithDevice.self, ["status"]).device)

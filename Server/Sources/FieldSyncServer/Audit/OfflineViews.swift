@@ -163,6 +163,11 @@ extension OfflineViewDetail {
 }
 
 extension OfflineViews {
+    /// The actions that record a person looking at case content (`admin audit --views`): views
+    /// on devices, and reads on the server. Not pulls: what a device was sent is the manifest's.
+    static let lookedAt = [action, "HISTORY_READ", "COMPLIANCE_REPORT", "DEVICE_LIST", "EXPORT_STARTED", "EXPORT", "EXPORT_CUT_OFF"]
+    static let lookedAtJSON = "[" + lookedAt.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+
     /// An `OFFLINE_VIEW` entry with its device time and offline mark filled in from the detail.
     static func annotated(_ entry: AuditEntry) -> AuditEntry {
         guard entry.action == action, let detail = OfflineViewDetail(text: entry.detail) else { return entry }
