@@ -221,6 +221,39 @@ struct OfflineViewTests {
         #expect(try DeviceStoreTests.python(inspect, [alice.store]).trimmingCharacters(in: .whitespacesAndNewlines) == "0 False")
     }
 
+    @Test("A view log the server will not take is kept and said, the sync goes on, and retire refuses rather than erase it")
+    func refusedLogIsKept() throws {
+        let world = try TestWorld()
+        let alice = try world.device("alice")
+        let bob = try world.device("bob")
+        let id = try alice.newVisit(["purpose=Shown from a damaged view counter"])
+        try alice.sync()
+        // The store's view counter pushed far past anything the server stored: the upload is refused.
+        _ = try DeviceStoreTests.python(
+            "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute(\"INSERT OR REPLACE INTO settings(key, value) VALUES ('next_view_sequence', '5000000')\")\nc.commit()",
+            [alice.store])
+        #expect(try alice.run(["show", id.uuidString]).succeeded)
+        let later = try bob.newVisit(["purpose=Pulled all the same"])
+        try bob.sync()
+
+        let out = try alice.run(["sync", "--json"])
+        #expect(out.succeeded, "the sync itself goes on: \(out.stderr)")
+        struct Report: Decodable {
+            let received: Int
+            let viewsUnsent: Int
+            let viewsMessage: String?
+        }
+        let report = try JSONDecoder().decode(Report.self, from: Data(out.stdout.utf8))
+        #expect(report.received == 1 && report.viewsUnsent == 1, "\(out.stdout)")
+        #expect(report.viewsMessage?.contains("sequence_out_of_range") == true && report.viewsMessage?.contains("kept") == true)
+        #expect(try alice.show(later).id == later)
+        #expect(try Self.views(world, user: "alice").isEmpty)
+
+        let retire = try alice.run(["retire", "--yes", "--json"])
+        #expect(!retire.succeeded && retire.stdout.contains("unsent_views"), "\(retire.stdout)\(retire.stderr)")
+        #expect(try alice.status().records == 2, "nothing erased")
+    }
+
     static func kind(_ detail: String) -> String {
         String(detail.split(separator: " ").first { $0.hasPrefix("view=") }?.dropFirst(5) ?? "")
     }

@@ -338,6 +338,13 @@ extension FieldSyncDevice {
                 "\(report.unsent) change(s) could not be sent (\(report.message ?? "the server did not take them")); retire the device once it has synced everything."
             )
         }
+        // Erasing the store would erase the views logged on it before the audit trail has them.
+        guard report.viewsUnsent == 0 else {
+            throw ClientError(
+                "unsent_views",
+                "\(report.viewsUnsent) view(s) logged on this device could not be sent to the audit trail (\(report.viewsMessage ?? "the server did not take them")); retire the device once they are, or ask an admin to revoke it."
+            )
+        }
         let answer = try await withConnection { connection throws(ClientError) in try await connection.send(.post, "v1/device/retire") }
         guard answer.status == 200 else { throw Self.refusal(answer) }
         try wipe()
