@@ -164,6 +164,11 @@ struct OfflineViewTests {
             ([entry(1, records: [])], "invalid_value"),
             ([entry(1, records: Array(repeating: record, count: DeviceViews.maxRecordsPerView + 1))], "invalid_value"),
             ((1...Int64(DeviceViews.maxEntriesPerUpload + 1)).map { entry($0) }, "invalid_value"),
+            (
+                (1...Int64(DeviceViews.maxRecordsPerUpload / DeviceViews.maxRecordsPerView + 1)).map {
+                    entry($0, records: Array(repeating: record, count: DeviceViews.maxRecordsPerView))
+                }, "invalid_value"
+            ),
             ([DeviceViewEntry(sequence: 1, at: "yesterday", kind: .list, records: [record])], "invalid_value"),
             ([DeviceViewEntry(sequence: 1, at: WireTime.now(), kind: .export, records: [record], destination: "usb")], "invalid_value"),
         ]

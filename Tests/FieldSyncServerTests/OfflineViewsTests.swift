@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Testing
 
+@testable import FieldSyncClient
 @testable import FieldSyncServer
 
 /// The exactly-once rule for views uploaded by devices (``OfflineViews``), through the writer.
@@ -78,5 +79,52 @@ struct OfflineViewsTests {
         }
         #expect(try await views(harness).isEmpty)
         #expect(try await store(harness, [entry(1, [record])], by: alice) == 1)
+    }
+}
+
+/// The client library's view log (``FieldSyncClient/ViewLog``) feeding the server's store in
+/// process: a large view split into entries, batches bounded in records, every record stored once.
+@Suite("The device's view log, split and batched, lands whole on the server")
+struct ViewLogBatchingTests {
+    @Test("Views of 1,000 records are logged as entries of 200 and uploaded in batches of at most 2,000 records, each sequence once")
+    func largeViews() async throws {
+        let harness = try ServerHarness()
+        let alice = try harness.device("alice")
+        let folder = harness.directory.appendingPathComponent("device")
+        let device = try FieldSyncDevice(
+            storePath: folder.appendingPathComponent("store.sqlite").path,
+            keyFile: StoreKeyFile(path: folder.appendingPathComponent("store.key").path))
+        let youngPeople = (0..<4).map { _ in UUID() }
+        var shown: [ViewedRecord] = []
+        for n in 0..<3 {
+            let records = (0..<1_000).map { i in ViewedRecord(id: UUID(), youngPerson: youngPeople[(i + n) % youngPeople.count]) }
+            try device.logView(.export, records, destination: "file")
+            shown += records
+        }
+        #expect(try device.unsentViews() == 15, "each view of 1,000 records is 5 entries of 200")
+
+        var uploads = 0
+        // Bounded: the log shrinks by at least one entry an upload.
+        for _ in 0..<15 {
+            let batch = try device.nextViewBatch()
+            guard let last = batch.entries.last else { break }
+            #expect(batch.entries.reduce(0) { $0 + $1.records.count } <= DeviceViews.maxRecordsPerUpload)
+            #expect(batch.body.count <= DeviceViews.targetUploadBytes)
+            try OfflineViews.check(try WireProtocol.makeDecoder().decode(DeviceViewUpload.self, from: batch.body))
+            let through = try #require(try await harness.writer.commit([.offlineViews(batch.entries, device: alice)]).first ?? nil)
+            #expect(through == last.sequence)
+            try device.store.write { db in try db.execute(sql: "DELETE FROM view_log WHERE sequence <= ?", arguments: [through]) }
+            uploads += 1
+        }
+        #expect(uploads == 2)
+        #expect(try device.unsentViews() == 0)
+
+        let stored = try await harness.database.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit_log WHERE action = 'OFFLINE_VIEW' ORDER BY id").map(AuditLog.entry)
+        }
+        let details = stored.compactMap { OfflineViewDetail(text: $0.detail) }
+        #expect(details.count == stored.count && stored.count == 15 * youngPeople.count, "one entry per young person of each logged entry")
+        #expect(details.map(\.sequence) == details.map(\.sequence).sorted(), "in the order the views were made")
+        #expect(details.flatMap(\.records).sorted() == shown.map { $0.id.uuidString.lowercased() }.sorted(), "every record once")
     }
 }

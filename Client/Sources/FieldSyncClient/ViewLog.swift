@@ -111,20 +111,26 @@ extension FieldSyncDevice {
         }
     }
 
-    /// The oldest unsent entries, at most ``DeviceViews/maxEntriesPerUpload`` and about
-    /// ``DeviceViews/targetUploadBytes`` of JSON (always at least one entry), and the body to send.
+    /// The oldest unsent entries, at most ``DeviceViews/maxEntriesPerUpload`` naming at most
+    /// ``DeviceViews/maxRecordsPerUpload`` records, and about ``DeviceViews/targetUploadBytes`` of
+    /// JSON (always at least one entry), and the body to send.
     func nextViewBatch() throws(ClientError) -> (entries: [DeviceViewEntry], body: Data) {
         let entries: [DeviceViewEntry] = try store.read { db in
             let rows = try Row.fetchAll(
                 db, sql: "SELECT sequence, body FROM view_log ORDER BY sequence LIMIT ?", arguments: [DeviceViews.maxEntriesPerUpload])
             var entries: [DeviceViewEntry] = []
             var bytes = 0
+            var records = 0
             for row in rows {
                 let sequence: Int64 = row["sequence"]
                 let plain = try store.cipher.open(row["body"] as Data, for: .viewLog(sequence))
-                if !entries.isEmpty && bytes + plain.count > DeviceViews.targetUploadBytes { break }
-                entries.append(try decoder.decode(DeviceViewEntry.self, from: plain))
+                let entry = try decoder.decode(DeviceViewEntry.self, from: plain)
+                let full =
+                    bytes + plain.count > DeviceViews.targetUploadBytes || records + entry.records.count > DeviceViews.maxRecordsPerUpload
+                if !entries.isEmpty && full { break }
+                entries.append(entry)
                 bytes += plain.count + 1
+                records += entry.records.count
             }
             return entries
         }

@@ -75,6 +75,10 @@ public enum DeviceViews {
     public static let maxEntriesPerUpload = 100
     /// Most records in one entry.
     public static let maxRecordsPerView = 200
+    /// Most records in one upload, all entries together: each can be an audit entry of its own
+    /// (one per young person), appended in the writer's transaction, so this bounds how long one
+    /// upload holds the writer.
+    public static let maxRecordsPerUpload = 2_000
     /// The largest upload body a device sends (well under the server's body limit): a device
     /// stops adding entries to a batch before passing it.
     public static let targetUploadBytes = 512 * 1024

@@ -23,6 +23,13 @@ enum OfflineViews {
                 "An upload holds 1 to \(DeviceViews.maxEntriesPerUpload) views; this one holds \(upload.views.count). Send the rest in another upload."
             )
         }
+        let records = upload.views.reduce(0) { $0 + $1.records.count }
+        guard records <= DeviceViews.maxRecordsPerUpload else {
+            throw APIError(
+                .badRequest, .invalidValue,
+                "An upload names at most \(DeviceViews.maxRecordsPerUpload) records in all; this one names \(records). Send fewer views per upload."
+            )
+        }
         var previous: Int64 = 0
         for (n, entry) in upload.views.enumerated() {
             let at = "views[\(n)]"
