@@ -155,13 +155,34 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What the server, client and end-to-end tests share: the built executables, a server
+        // process on a free loopback port, commands run to completion, a fault-injecting proxy and
+        // a seeded generator. A library, since test targets cannot depend on one another.
+        .target(
+            name: "FieldSyncTestSupport",
+            path: "Tests/Support",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "FieldSyncServerTests",
             dependencies: [
                 "FieldSyncServer",
                 "FieldSyncProtocol",
                 "FieldSyncClient",
+                "FieldSyncTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The client library itself (the real FieldSyncDevice over its transport) against a real
+        // server process, directly and through slow and dropping proxies.
+        .testTarget(
+            name: "FieldSyncClientTests",
+            dependencies: [
+                "FieldSyncClient",
+                "FieldSyncProtocol",
+                "FieldSyncTestSupport",
+                "fieldsync-server",
             ],
             swiftSettings: swiftSettings
         ),
@@ -169,6 +190,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "FieldSyncProtocol",
+                "FieldSyncTestSupport",
                 "fieldsync-server",
                 "fieldsync",
             ],

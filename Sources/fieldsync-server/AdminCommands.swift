@@ -119,7 +119,8 @@ struct Allocations: ParsableCommand {
 
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the audit trail (every write, pull and admin action), or check it has not been altered.",
+        abstract:
+            "Show the audit trail (every write, pull, read, admin action, and the views made on devices), or check it has not been altered.",
         discussion: """
             The chain is keyed with the audit key (see --audit-key-file). To catch the newest entries being cut off, \
             take an anchor now and then (audit anchor --out FILE), keep it away from the data folder, and check with \
@@ -129,12 +130,18 @@ struct Audit: ParsableCommand {
     @OptionGroup var options: AdminOptions
     @Option(help: "Only entries about this young person.") var youngPerson: String?
     @Option(help: "Only entries by this user.") var user: String?
+    @Flag(
+        help:
+            "Only what was looked at: views on devices (OFFLINE_VIEW, uploaded on their next sync) and reads on the server (record histories, reports, device lists, exports)."
+    )
+    var views = false
     @Flag(help: "Check the hash chain instead: exits 1 if any entry was removed or altered.") var verify = false
     @Option(help: "With --verify: also compare with this anchor file (from audit anchor), which catches removed newest entries.")
     var anchor: String?
 
     func validate() throws {
         if anchor != nil && !verify { throw ValidationError("--anchor goes with --verify.") }
+        if views && verify { throw ValidationError("--views lists entries; --verify checks the whole chain: give one of them.") }
     }
 
     func run() throws {
@@ -154,11 +161,13 @@ struct Audit: ParsableCommand {
             if !result.intact { throw ExitCode(1) }
             return
         }
-        try options.report({ admin throws(AdminError) in try admin.audit(youngPerson: youngPerson, user: user) }) { entries in
+        try options.report({ admin throws(AdminError) in try admin.audit(youngPerson: youngPerson, user: user, viewsOnly: views) }) {
+            entries in
             entries.isEmpty
                 ? "No audit entries."
                 : entries.map { e in
                     "\(e.id)\t\(e.at)\t\(e.actor) (\(e.role))\t\(e.device.map { "device \($0.prefix(8))" } ?? "-")\t\(e.action)\t\(e.record ?? "")\t\(e.youngPerson ?? "")\t\(e.detail)"
+                        + (e.offline == true ? "\t(a view on the device, uploaded later)" : "")
                 }.joined(separator: "\n")
         }
     }

@@ -9,7 +9,8 @@ extension DeviceCommands {
             discussion: """
                 Worked out on the server: the records in the scope of the device's last pull, at the \
                 versions it was sent, and the records it sent changes to; with its last contact, \
-                revocation, whether it was told to wipe, and the unsent changes it last reported.
+                revocation, whether it was told to wipe, the unsent changes it last reported, and the \
+                views its user made on it that it uploaded (show, list, history, export).
                 """)
         @OptionGroup var options: AdminOptions
         @Option(help: "The device id.") var device: String
@@ -26,6 +27,10 @@ extension DeviceCommands {
                     "Could hold \(m.records.count) record(s) of \(m.youngPeople.count) young person(s):",
                 ]
                 lines += m.records.map { "  \($0.youngPerson)\t\($0.kind)\t\($0.id)\tversion \($0.version)\t\($0.source)" }
+                lines.append("Views its user made on it, uploaded: \(m.offlineViews.count)")
+                lines += m.offlineViews.map {
+                    "  \($0.deviceAt) (received \($0.receivedAt))\t\($0.view)\($0.destination.map { " to \($0)" } ?? "")\t\($0.youngPerson ?? "-")\t\($0.records.joined(separator: ","))"
+                }
                 lines += m.caveats.map { "Note: \($0)" }
                 return lines.joined(separator: "\n")
             }

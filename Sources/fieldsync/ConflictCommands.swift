@@ -24,7 +24,7 @@ struct ConflictsList: ParsableCommand {
         }
         let list = try options.run { () throws(ClientError) in
             var id: UUID?
-            if let record { id = try device.findRecord(record).snapshot.id }
+            if let record { id = try device.resolveRecord(record).snapshot.id }
             return try device.conflicts(record: id)
         }
         // The queue is this device's copy of the team's records: say how fresh it is.
@@ -102,9 +102,7 @@ struct ConflictCommands: ParsableCommand {
 
         /// Types the value by the conflicting field's kind (a list member's kind for item paths).
         func conflictValue(_ text: String, conflict: Conflict, device: FieldSyncDevice) throws(ClientError) -> JSONValue {
-            guard let record = try device.record(conflict.record) else {
-                throw ClientError("record_not_found", "The conflict's record is not on this device.")
-            }
+            let record = try device.resolveRecord(conflict.record.uuidString)
             let name = String(conflict.field.prefix { $0 != "[" && $0 != "." })
             guard let spec = record.snapshot.kind.schema.field(name) else {
                 return try FieldAssignments.value(text, for: .text(maxLength: 100_000), name: conflict.field)

@@ -61,7 +61,7 @@ struct SetFields: ParsableCommand {
     func run() throws {
         let device = try options.device()
         let updated = try options.run { () throws(ClientError) in
-            let current = try device.recordForEditing(record)
+            let current = try device.resolveRecord(record).snapshot
             let fields = try FieldAssignments.apply(assignments, kind: current.kind, to: current.fields, readInput: readInput)
             return try device.update(record: current.id, fields: fields)
         }
@@ -79,7 +79,7 @@ struct Transition: ParsableCommand {
     func run() throws {
         let device = try options.device()
         let updated = try options.run { () throws(ClientError) in
-            let current = try device.recordForEditing(record)
+            let current = try device.resolveRecord(record).snapshot
             return try device.transition(record: current.id, to: state.uppercased(), reason: reason)
         }
         try options.confirmEdit(updated, on: device) {
@@ -96,7 +96,7 @@ struct Delete: ParsableCommand {
     func run() throws {
         let device = try options.device()
         let updated = try options.run { () throws(ClientError) in
-            try device.delete(record: device.recordForEditing(record).id)
+            try device.delete(record: device.resolveRecord(record).snapshot.id)
         }
         try options.confirmEdit(updated, on: device) { "Deleted on this device; it will be sent on the next sync." }
     }
@@ -148,7 +148,7 @@ struct History: AsyncParsableCommand {
     func run() async throws {
         let device = try options.device()
         let page = try await options.run { () async throws(ClientError) in
-            try await device.history(of: try device.findRecord(record).snapshot.id)
+            try await device.history(of: try device.resolveRecord(record).snapshot.id)
         }
         try options.emit(page) { RecordPrinter.describe(page) }
     }

@@ -61,7 +61,9 @@ enum SyncOutput {
                     + (report.removed > 0 ? ", removed \(report.removed) (moved to another worker)" : "")
                     + (report.released > 0
                         ? ", released \(report.released) (authorised or finalised; fetched again by fieldsync show)" : "")
+                    + (report.viewsUploaded > 0 ? ", views sent to the audit trail \(report.viewsUploaded)" : "")
             )
+            if let message = report.viewsMessage { lines.append(message) }
             for refusal in report.refusals {
                 lines.append(
                     "refused: \(refusal.operation.op.rawValue) of \(refusal.record.uuidString.lowercased()): \(refusal.message ?? "") [\(refusal.code ?? "")]"
@@ -129,7 +131,7 @@ struct Verdicts: ParsableCommand {
         let device = try options.device()
         let list = try options.run { () throws(ClientError) in
             var id: UUID?
-            if let record { id = try device.findRecord(record).snapshot.id }
+            if let record { id = try device.resolveRecord(record).snapshot.id }
             return try device.verdicts(rejectedOnly: rejected, record: id)
         }
         try options.emit(list) {

@@ -1,4 +1,5 @@
 import FieldSyncProtocol
+import FieldSyncTestSupport
 import Foundation
 import Testing
 

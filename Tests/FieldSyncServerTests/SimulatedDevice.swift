@@ -1,22 +1,9 @@
 import FieldSyncProtocol
+import FieldSyncTestSupport
 import Foundation
 
 @testable import FieldSyncClient
 @testable import FieldSyncServer
-
-/// A seeded random source, so a failing history can be replayed from its seed.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func chance(_ p: Double) -> Bool { Double(next() % 10_000) / 10_000 < p }
-}
 
 /// Something a device wrote, to be found again afterwards (contract 1.1).
 enum Written: CustomStringConvertible {

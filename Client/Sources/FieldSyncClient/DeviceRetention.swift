@@ -76,7 +76,7 @@ extension FieldSyncDevice {
                 }
                 throw error
             }
-            return try await fetchFromServer(id)
+            return try logged(.show, try await fetchFromServer(id))
         }
     }
 

@@ -23,6 +23,11 @@ public struct SyncReport: Codable, Sendable {
     public var wiped = false
     /// Authorised or finalised records that retention let go (fetched again on demand).
     public var released = 0
+    /// Views logged on this device that the server took in this sync, and those still held.
+    public var viewsUploaded = 0
+    public var viewsUnsent = 0
+    /// Why the server did not take the view log, when it did not (the sync itself went on).
+    public var viewsMessage: String?
 }
 
 /// Progress of a long sync, for a terminal.
@@ -83,6 +88,7 @@ extension FieldSyncDevice {
                 var report = SyncReport()
                 do throws(ClientError) {
                     try await push(connection, &report, progress)
+                    if report.reachable { try await uploadViews(connection, &report) }
                     if report.reachable { try await pull(connection, pageSize: pageSize, &report, progress) }
                     if report.reachable { try await refreshPolicy(connection) }
                 } catch  where error.code == ClientError.serverUnreachableCode {
@@ -98,6 +104,7 @@ extension FieldSyncDevice {
             return report
         }
         report.unsent = try store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
+        report.viewsUnsent = try unsentViews()
         if report.reachable {
             report.removed = try purgeDeparted()
             try store.write { db in
@@ -188,9 +195,16 @@ extension FieldSyncDevice {
             }
             try db.execute(sql: "DELETE FROM outbox WHERE sequence = ?", arguments: [sequence])
             try db.execute(sql: "DELETE FROM outbox_records WHERE sequence = ?", arguments: [sequence])
-            // A refused edit never reaches the server's copy: show the record without it again.
-            for verdict in verdicts where verdict.outcome == .rejected {
-                try rebuildLocal(verdict.record, in: db)
+            for verdict in verdicts {
+                if verdict.outcome == .rejected {
+                    // A refused edit never reaches the server's copy: show the record without it again.
+                    try rebuildLocal(verdict.record, in: db)
+                } else if let version = verdict.version, try serverVersion(verdict.record, in: db) == version {
+                    // Taken without a new version (it changed nothing the server held): the copy
+                    // held here is the server's as it stands, and no pull will bring another, so
+                    // the view is that copy (with what is still unsent), not the local guess at it.
+                    try rebuildLocal(verdict.record, in: db)
+                }
             }
             return stored
         }
@@ -324,7 +338,7 @@ extension FieldSyncDevice {
         try store.write { db in
             for table in [
                 "settings", "server_records", "local_records", "outbox", "outbox_records", "verdicts", "departed_young_people",
-                "retained_on_server", "fetched_on_demand",
+                "retained_on_server", "fetched_on_demand", "view_log",
             ] {
                 try db.execute(sql: "DELETE FROM \(table)")
             }
@@ -341,6 +355,13 @@ extension FieldSyncDevice {
             throw ClientError(
                 "unsent_changes",
                 "\(report.unsent) change(s) could not be sent (\(report.message ?? "the server did not take them")); retire the device once it has synced everything."
+            )
+        }
+        // Erasing the store would erase the views logged on it before the audit trail has them.
+        guard report.viewsUnsent == 0 else {
+            throw ClientError(
+                "unsent_views",
+                "\(report.viewsUnsent) view(s) logged on this device could not be sent to the audit trail (\(report.viewsMessage ?? "the server did not take them")); retire the device once they are, or ask an admin to revoke it."
             )
         }
         let answer = try await withConnection { connection throws(ClientError) in try await connection.send(.post, "v1/device/retire") }
@@ -364,9 +385,14 @@ extension FieldSyncDevice {
         }
     }
 
-    /// A record's versions and refused changes, from the server.
+    /// A record's versions and refused changes, from the server, to show them; logged as a view
+    /// (``ViewLog``) once the server has answered.
     public func history(of record: UUID) async throws(ClientError) -> HistoryPage {
         try requireCaseAccess()
+        return try logged(.history, try await unloggedHistory(of: record))
+    }
+
+    func unloggedHistory(of record: UUID) async throws(ClientError) -> HistoryPage {
         let answer = try await withConnection { connection throws(ClientError) in
             try await connection.send(.get, "v1/records/\(record.uuidString)/history")
         }

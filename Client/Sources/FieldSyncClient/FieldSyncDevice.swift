@@ -215,42 +215,47 @@ public final class FieldSyncDevice: Sendable {
 
     // MARK: reading the local view
 
+    /// A record as this device shows it; logged as a view (``ViewLog``).
     public func record(_ id: UUID) throws(ClientError) -> LocalRecord? {
         try requireCaseAccess()
-        return try store.read { db in try localRecord(id, in: db).map { LocalRecord(snapshot: $0, pending: try isPending($0.id, in: db)) } }
+        return try logged(.show, unloggedRecord(id))
     }
 
-    /// Finds a record by its id or a unique prefix of it (as `fieldsync show 3f2a` allows).
+    /// Finds a record by its id or a unique prefix of it (as `fieldsync show 3f2a` allows), to
+    /// show it; logged as a view (``ViewLog``).
     public func findRecord(_ text: String) throws(ClientError) -> LocalRecord {
         try requireCaseAccess()
-        return try matchRecord(text)
+        return try logged(.show, resolveRecord(text))
     }
 
-    /// The record an edit is about to change, by id or unique prefix: not a view, so it works
-    /// past the offline lease (edits go on offline). Callers must not show it.
-    public func recordForEditing(_ text: String) throws(ClientError) -> RecordSnapshot {
-        try matchRecord(text).snapshot
+    /// The records on this device, to list them; logged as a view of the records returned (``ViewLog``).
+    public func records(kind: RecordKind? = nil, includeDeleted: Bool = false) throws(ClientError) -> [LocalRecord] {
+        try requireCaseAccess()
+        return try logged(.list, unloggedRecords(kind: kind, includeDeleted: includeDeleted))
     }
 
-    private func matchRecord(_ text: String) throws(ClientError) -> LocalRecord {
+    func unloggedRecord(_ id: UUID) throws(ClientError) -> LocalRecord? {
+        try store.read { db in try localRecord(id, in: db).map { LocalRecord(snapshot: $0, pending: try isPending($0.id, in: db)) } }
+    }
+
+    /// Finds a record by its id or a unique prefix, for a command that acts on it rather than
+    /// showing it (an edit starts from its fields; a history fetch needs its id): not a view, so
+    /// not logged, and it works past the offline lease (edits go on offline); callers must not show it. A device app shows records through ``record(_:)``, ``findRecord(_:)`` and
+    /// ``records(kind:includeDeleted:)``, which are.
+    public func resolveRecord(_ text: String) throws(ClientError) -> LocalRecord {
         let needle = text.lowercased()
         let matches: [String] = try store.read { db in
             try String.fetchAll(db, sql: "SELECT id FROM local_records WHERE lower(id) LIKE ? || '%'", arguments: [needle])
         }
         guard !matches.isEmpty else { throw ClientError.noRecord(text) }
-        guard matches.count == 1, let id = UUID(uuidString: matches[0]),
-            let found = try store.read({ db in
-                try localRecord(id, in: db).map { LocalRecord(snapshot: $0, pending: try isPending($0.id, in: db)) }
-            })
-        else {
+        guard matches.count == 1, let id = UUID(uuidString: matches[0]), let found = try unloggedRecord(id) else {
             throw ClientError("ambiguous_record_id", "'\(text)' matches \(matches.count) records; give more of the id.")
         }
         return found
     }
 
-    public func records(kind: RecordKind? = nil, includeDeleted: Bool = false) throws(ClientError) -> [LocalRecord] {
-        try requireCaseAccess()
-        return try store.read { db in
+    func unloggedRecords(kind: RecordKind?, includeDeleted: Bool) throws(ClientError) -> [LocalRecord] {
+        try store.read { db in
             try Row.fetchAll(
                 db,
                 sql:

@@ -242,6 +242,10 @@ final class LocalStore: Sendable {
                     """)
         }
         migrator.registerMigration("v2-sealed-index") { db in try SealedIndexMigration.run(db, cipher: cipher) }
+        migrator.registerMigration("v3-view-log") { db in
+            // What was shown on this device, sealed (``DeviceViewEntry``), until the server has it (``ViewLog``).
+            try db.execute(sql: "CREATE TABLE view_log(sequence INTEGER PRIMARY KEY NOT NULL, body BLOB NOT NULL)")
+        }
         return migrator
     }
 

@@ -56,6 +56,8 @@ extension FieldSyncDevice {
         }
         try? handle.close()
         guard answer.status == 200 else { throw Self.refusal(answer) }
+        // Logged before any of it is written out: an export that cannot be logged is not made.
+        try logView(.export, try Self.exportedRecords(in: raw), destination: output == nil ? "stdout" : "file")
 
         guard let input = FileHandle(forReadingAtPath: raw.path) else { throw ClientError("storage_error", "Cannot read \(raw.path).") }
         defer { try? input.close() }
@@ -110,6 +112,31 @@ extension FieldSyncDevice {
         }
         writer.end(summary)
         return summary
+    }
+
+    /// The records an export holds (its `record` lines), for the view log.
+    static func exportedRecords(in file: URL) throws(ClientError) -> [ViewedRecord] {
+        guard let input = FileHandle(forReadingAtPath: file.path) else { throw ClientError("storage_error", "Cannot read \(file.path).") }
+        defer { try? input.close() }
+        struct Line: Decodable {
+            struct Record: Decodable {
+                let id: UUID
+                let youngPerson: UUID
+            }
+            let type: String
+            let record: Record?
+        }
+        let decoder = WireProtocol.makeDecoder()
+        var records: [ViewedRecord] = []
+        var lines = LineReader(handle: input)
+        // Bounded by the file's lines.
+        while let line = lines.next() {
+            guard !line.isEmpty, let parsed = try? decoder.decode(Line.self, from: line), parsed.type == "record",
+                let record = parsed.record
+            else { continue }
+            records.append(ViewedRecord(id: record.id, youngPerson: record.youngPerson))
+        }
+        return records
     }
 
     /// The `type` member of an export line, found without decoding the whole line.

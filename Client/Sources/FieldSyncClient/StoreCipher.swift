@@ -25,6 +25,9 @@ struct SealedRow: Sendable {
     static func verdictMessage(changeSet: String, index: Int) -> SealedRow {
         SealedRow("verdicts.message", "\(changeSet)/\(index)", caseContent: true)
     }
+    /// An entry of the view log: sealed with the store key, like the outbox, so it outlives the
+    /// offline erase until the audit trail has it.
+    static func viewLog(_ sequence: Int64) -> SealedRow { SealedRow("view_log", String(sequence), caseContent: false) }
 }
 
 /// Encrypts record contents, queued change sets, verdicts and the token in the local store
@@ -117,6 +120,9 @@ struct StoreCipher: Sendable {
 /// the headless CLI keeps it in a file outside the store's folder, readable by its user only.
 public struct StoreKeyFile: Sendable {
     public let path: String
+
+    /// A key file at `path` (an app would keep the key in the platform keychain instead).
+    public init(path: String) { self.path = path }
 
     /// The key file for a store: in `$FIELDSYNC_KEY_DIR` (default `~/.fieldsync/keys`), named by a
     /// hash of the store's absolute path.

@@ -1,3 +1,4 @@
+import FieldSyncTestSupport
 import Foundation
 
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 import FieldSyncProtocol
+import FieldSyncTestSupport
 import Foundation
 
 /// One test's world: a temp folder, a server process on its own data folder, and devices
@@ -87,11 +88,6 @@ final class TestWorld: @unchecked Sendable {
         guard out.succeeded else { throw WorldError("enrol failed: \(out.stderr)") }
         return device
     }
-}
-
-struct WorldError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// One `fieldsync` device: its store, and the CLI run against it.

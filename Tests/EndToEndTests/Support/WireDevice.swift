@@ -1,4 +1,5 @@
 import FieldSyncProtocol
+import FieldSyncTestSupport
 import Foundation
 
 /// A device speaking the wire protocol that numbers its own change sets, for tests that send

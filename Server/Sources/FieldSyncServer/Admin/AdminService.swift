@@ -142,16 +142,18 @@ public struct AdminService: Sendable {
         return calendar.bankHolidays.count
     }
 
-    /// The audit trail, oldest first, optionally for one young person or one user.
-    public func audit(youngPerson: String?, user: String?) throws(AdminError) -> [AuditEntry] {
+    /// The audit trail, oldest first, optionally for one young person or one user, and with
+    /// `viewsOnly` only what was looked at (``OfflineViews/lookedAt``).
+    public func audit(youngPerson: String?, user: String?, viewsOnly: Bool = false) throws(AdminError) -> [AuditEntry] {
         try read { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM audit_log WHERE (? IS NULL OR young_person = lower(?)) AND (? IS NULL OR actor = ?) ORDER BY id
+                    SELECT * FROM audit_log WHERE (? IS NULL OR young_person = lower(?)) AND (? IS NULL OR actor = ?)
+                      AND (? = 0 OR action IN (SELECT value FROM json_each(?))) ORDER BY id
                     """,
-                arguments: [youngPerson, youngPerson, user, user]
-            ).map(AuditLog.entry)
+                arguments: [youngPerson, youngPerson, user, user, viewsOnly, OfflineViews.lookedAtJSON]
+            ).map(AuditLog.entry).map(OfflineViews.annotated)
         }
     }
 

@@ -48,6 +48,8 @@ public struct DeviceManifest: Codable, Sendable {
     /// the oldest (their content is not on the server).
     public let unsentReported: Int?
     public let oldestUnsentSecondsReported: Int?
+    /// The views its user made on the device that it uploaded (``OfflineViews``), oldest first.
+    public let offlineViews: [UploadedView]
     /// What the manifest cannot say (older audit entries, offline views not yet uploaded).
     public let caveats: [String]
 
@@ -60,7 +62,7 @@ public struct DeviceManifest: Codable, Sendable {
         let deviceId: String = device["id"]
         let revokedAt: String? = device["revoked_at"]
         var caveats = [
-            "Views made on the device while offline are not yet reported to the server; the list is what the device was sent, not what was looked at."
+            "Views made on the device after its last sync are not known to the server; the records list is what the device was sent, the views list what its user was shown up to its last sync."
         ]
 
         let lastPull = try Row.fetchOne(
@@ -137,7 +139,8 @@ public struct DeviceManifest: Codable, Sendable {
             enrolledAt: device["enrolled_at"], lastSeenAt: device["last_seen_at"], revokedAt: revokedAt, toldToWipeAt: device["wiped_at"],
             lastPullAt: lastPull?["at"], lastCursor: cursorToken, pullsAfterRevocation: pullsAfterRevocation,
             youngPeople: Set(records.map(\.youngPerson)).sorted(), records: records, unsentReported: device["unsent"],
-            oldestUnsentSecondsReported: device["oldest_unsent_seconds"], caveats: caveats)
+            oldestUnsentSecondsReported: device["oldest_unsent_seconds"], offlineViews: try UploadedView.all(of: deviceId, in: db),
+            caveats: caveats)
     }
 }
 

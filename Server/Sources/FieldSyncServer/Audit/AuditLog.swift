@@ -17,6 +17,11 @@ public struct AuditEntry: Codable, Sendable {
     public var detail: String
     public var previousHash: String
     public var hash: String
+    /// For a view made on a device and uploaded later (`OFFLINE_VIEW`): true, and when it
+    /// happened by the device's clock (`at` is when the server received it). Read from the detail;
+    /// not part of the hash.
+    public var offline: Bool? = nil
+    public var deviceAt: String? = nil
 }
 
 /// Appends to and checks the hash-chained audit log.

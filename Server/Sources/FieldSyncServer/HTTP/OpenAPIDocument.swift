@@ -224,6 +224,32 @@ enum OpenAPIDocument {
                 '401': { $ref: '#/components/responses/Error' }
                 '403': { $ref: '#/components/responses/Error' }
                 '503': { $ref: '#/components/responses/Error' }
+          /v1/device/views:
+            post:
+              tags: [sync]
+              summary: Upload the views logged on the device (show, list, history, export) into the audit trail, each once.
+              parameters:
+                - $ref: '#/components/parameters/ProtocolVersion'
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema: { $ref: '#/components/schemas/DeviceViewUpload' }
+              responses:
+                '200':
+                  description: The highest view sequence the server holds for this device; the device deletes its entries up to it.
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [storedThrough]
+                        properties:
+                          storedThrough: { type: integer }
+                '400': { $ref: '#/components/responses/Error' }
+                '401': { $ref: '#/components/responses/Error' }
+                '403': { $ref: '#/components/responses/Error' }
+                '413': { $ref: '#/components/responses/Error' }
+                '503': { $ref: '#/components/responses/Error' }
           /v1/device/policy:
             get:
               tags: [sync]
@@ -400,6 +426,32 @@ enum OpenAPIDocument {
                   type: array
                   maxItems: 500
                   items: { $ref: '#/components/schemas/ChangeOperation' }
+            DeviceViewUpload:
+              type: object
+              required: [views]
+              properties:
+                views:
+                  type: array
+                  minItems: 1
+                  maxItems: 100
+                  items:
+                    type: object
+                    required: [sequence, at, kind, records]
+                    properties:
+                      sequence: { type: integer, minimum: 1 }
+                      at: { type: string }
+                      kind: { enum: [show, list, history, export, attachment_open] }
+                      destination: { enum: [file, stdout] }
+                      records:
+                        type: array
+                        minItems: 1
+                        maxItems: 200
+                        items:
+                          type: object
+                          required: [id]
+                          properties:
+                            id: { type: string, format: uuid }
+                            youngPerson: { type: string, format: uuid }
             ChangeOperation:
               type: object
               required: [op, record]

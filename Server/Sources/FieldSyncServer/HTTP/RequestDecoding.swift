@@ -7,8 +7,12 @@ import NIOFoundationCompat
 /// Reads a JSON request body, bounded in size, into a wire type; every failure becomes a
 /// protocol error that says what was wrong and where.
 enum RequestDecoding {
-    static func decode<T: Decodable>(_ type: T.Type, from request: Request, maxBytes: Int) async throws -> T {
-        try decode(type, from: try await body(of: request, maxBytes: maxBytes))
+    /// The advice in a change set's body-too-large refusal.
+    static let fewerOperations = "send fewer operations per change set"
+    static func decode<T: Decodable>(
+        _ type: T.Type, from request: Request, maxBytes: Int, smaller: String = RequestDecoding.fewerOperations
+    ) async throws -> T {
+        try decode(type, from: try await body(of: request, maxBytes: maxBytes, smaller: smaller))
     }
 
     /// A pushed change set: the fast reader for the plain shape devices send, and `JSONDecoder`
@@ -23,11 +27,12 @@ enum RequestDecoding {
     /// The request body, bounded in size; an empty body is refused. A declared `Content-Length`
     /// over the bound is refused before any of the body is read (``ConnectionGuardHandler`` then
     /// drops the rest and closes, so the client reads the answer).
-    static func body(of request: Request, maxBytes: Int) async throws -> Data {
+    /// - Parameter smaller: how to make a body that fits, as the end of the refusal's sentence.
+    static func body(of request: Request, maxBytes: Int, smaller: String = RequestDecoding.fewerOperations) async throws -> Data {
         if let declared = request.headers[.contentLength].flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }), declared > maxBytes {
             throw APIError(
                 .contentTooLarge, .bodyTooLarge,
-                "The request body is \(declared) bytes; this server accepts at most \(maxBytes) here. Send fewer operations per change set."
+                "The request body is \(declared) bytes; this server accepts at most \(maxBytes) here; \(smaller)."
             )
         }
         var request = request
@@ -37,7 +42,7 @@ enum RequestDecoding {
         } catch is NIOTooManyBytesError {
             throw APIError(
                 .contentTooLarge, .bodyTooLarge,
-                "The request body is larger than the \(maxBytes) bytes this server accepts; send fewer operations per change set.")
+                "The request body is larger than the \(maxBytes) bytes this server accepts; \(smaller).")
         }
         RequestObservation.readBody(bytes: buffer.readableBytes)
         if buffer.readableBytes == 0 {

@@ -36,6 +36,7 @@ struct SyncRoutes: Sendable {
         }
         v1.post("device/retire") { request, _ in try await retire(request) }
         v1.get("device/policy") { request, _ in try await policy(request) }
+        v1.post("device/views") { request, _ in try await views(request) }
         v1.get("devices") { request, _ in try await devices(request) }
         v1.get("export") { request, _ in try await export(request) }
         v1.get("reports/compliance") { request, _ in try await compliance(request) }

@@ -192,6 +192,18 @@ enum ServerSchema {
                     ALTER TABLE devices ADD COLUMN retention_seconds INTEGER;
                     """)
         }
+        migrator.registerMigration("v9-offline-views") { db in
+            // The highest view sequence stored per device, so each uploaded view lands in the
+            // audit trail once (``OfflineViews``).
+            try db.execute(
+                sql: """
+                    CREATE TABLE device_view_uploads(
+                      device_id TEXT PRIMARY KEY NOT NULL REFERENCES devices(id),
+                      stored_through INTEGER NOT NULL,
+                      updated_at TEXT NOT NULL
+                    )
+                    """)
+        }
         return migrator
     }
 }

@@ -14,6 +14,9 @@ enum SideWrite: Sendable {
     case deviceReport(DeviceReport, device: UUID)
     /// A new generation of a device's scope; its number is the write's result.
     case scopeSnapshot(device: UUID, scope: AccessScope)
+    /// Views made on a device, each stored once (``OfflineViews``); the highest view sequence
+    /// held for the device is the write's result.
+    case offlineViews([DeviceViewEntry], device: AuthenticatedDevice)
 
     /// Writes it inside the writer's transaction; the new generation for a scope snapshot.
     func apply(at time: String, auditHead: AuditLog.Head, in db: Database) throws -> Int64? {
@@ -34,6 +37,8 @@ enum SideWrite: Sendable {
             try db.cachedStatement(sql: "INSERT INTO scope_snapshots(device_id, generation, scope, created_at) VALUES (?, ?, ?, ?)")
                 .execute(arguments: [device.uuidString, generation, try WireProtocol.makeEncoder().encode(scope), time])
             return generation
+        case .offlineViews(let entries, let device):
+            return try OfflineViews.store(entries, by: device, at: time, auditHead: auditHead, in: db)
         }
     }
 }

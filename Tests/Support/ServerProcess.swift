@@ -2,16 +2,16 @@ import Foundation
 
 /// A `fieldsync-server serve` process on a free loopback port, on its own data folder.
 /// Stopped by its pid; a test that forgets to stop it still has it killed on deinit.
-final class ServerProcess: @unchecked Sendable {
-    let dataDirectory: String
-    private(set) var process: Process?
-    private(set) var port: Int = 0
+public final class ServerProcess: @unchecked Sendable {
+    public let dataDirectory: String
+    public private(set) var process: Process?
+    public private(set) var port: Int = 0
     private var logURL: URL
 
-    var url: String { "http://127.0.0.1:\(port)" }
-    var pid: Int32 { process?.processIdentifier ?? 0 }
+    public var url: String { "http://127.0.0.1:\(port)" }
+    public var pid: Int32 { process?.processIdentifier ?? 0 }
 
-    init(dataDirectory: String) {
+    public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory
         self.logURL = URL(fileURLWithPath: dataDirectory).deletingLastPathComponent().appendingPathComponent(
             "server-\(UUID().uuidString).log")
@@ -19,7 +19,7 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Starts the server on port 0 (or `port`), and waits until it prints the port it listens on.
     /// `arguments`, when given, replaces the whole command line (a deployment file's, say).
-    func start(port requested: Int = 0, extraArguments: [String] = [], arguments: [String]? = nil) throws {
+    public func start(port requested: Int = 0, extraArguments: [String] = [], arguments: [String]? = nil) throws {
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
         let process = Process()
@@ -46,7 +46,7 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// Graceful stop (SIGTERM), then SIGKILL after a few seconds.
-    func stop() {
+    public func stop() {
         guard let process, process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
         let deadline = Date().addingTimeInterval(5)
@@ -56,13 +56,13 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// Power-cut style stop: SIGKILL, no chance to flush anything.
-    func killHard() {
+    public func killHard() {
         guard let process, process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
-    var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
     deinit { stop() }
 }

@@ -2,8 +2,8 @@ import Foundation
 
 /// Finds the built `fieldsync-server` and `fieldsync` executables: `FIELDSYNC_BIN_DIR` if set,
 /// else the folder the test bundle was built into (SwiftPM puts products beside it).
-enum Binaries {
-    static let directory: URL = {
+public enum Binaries {
+    public static let directory: URL = {
         if let dir = ProcessInfo.processInfo.environment["FIELDSYNC_BIN_DIR"], !dir.isEmpty {
             return URL(fileURLWithPath: dir)
         }
@@ -17,10 +17,10 @@ enum Binaries {
         }
         // Fall back to the package's debug folder.
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         return root.appendingPathComponent(".build/debug")
     }()
 
-    static var server: String { directory.appendingPathComponent("fieldsync-server").path }
-    static var client: String { directory.appendingPathComponent("fieldsync").path }
+    public static var server: String { directory.appendingPathComponent("fieldsync-server").path }
+    public static var client: String { directory.appendingPathComponent("fieldsync").path }
 }

@@ -1,18 +1,30 @@
 import Foundation
 
 /// What a finished command printed and how it exited.
-struct CommandOutput: Sendable {
-    let status: Int32
-    let stdout: String
-    let stderr: String
+public struct CommandOutput: Sendable {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
 
-    var succeeded: Bool { status == 0 }
+    public init(status: Int32, stdout: String, stderr: String) {
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+    }
+
+    public var succeeded: Bool { status == 0 }
 }
 
-enum ProcessRunnerError: Error, CustomStringConvertible {
+/// A test's setup went wrong (a command failed, a process did not start): said as a sentence.
+public struct WorldError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+public enum ProcessRunnerError: Error, CustomStringConvertible {
     case timedOut(String)
     case launch(String)
-    var description: String {
+    public var description: String {
         switch self {
         case .timedOut(let what): "timed out: \(what)"
         case .launch(let what): "could not launch: \(what)"
@@ -22,8 +34,8 @@ enum ProcessRunnerError: Error, CustomStringConvertible {
 
 /// Runs a command to completion with a time limit, capturing its output through files (a pipe
 /// can fill and stall a chatty child).
-enum ProcessRunner {
-    static func run(
+public enum ProcessRunner {
+    public static func run(
         _ executable: String, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
         timeout: TimeInterval = 120
     ) throws -> CommandOutput {

@@ -12,8 +12,8 @@ import Foundation
 /// ``fault`` before each run; each new connection takes the fault set when it is accepted.
 ///
 /// Plain sockets and a thread per direction, so it shares nothing with the client under test.
-final class FaultProxy: @unchecked Sendable {
-    enum Fault: Sendable, Equatable {
+public final class FaultProxy: @unchecked Sendable {
+    public enum Fault: Sendable, Equatable {
         /// Pass everything.
         case none
         /// Pass the first `after` bytes of the server's answers on a connection, then close it.
@@ -26,21 +26,21 @@ final class FaultProxy: @unchecked Sendable {
         case reset
     }
 
-    let upstreamPort: Int
-    private(set) var port = 0
+    public let upstreamPort: Int
+    public private(set) var port = 0
     private let listener: Int32
     private let lock = NSLock()
     private var current: Fault = .none
     private var stopped = false
 
-    var url: String { "http://127.0.0.1:\(port)" }
+    public var url: String { "http://127.0.0.1:\(port)" }
 
-    var fault: Fault {
+    public var fault: Fault {
         get { lock.withLock { current } }
         set { lock.withLock { current = newValue } }
     }
 
-    init(upstreamPort: Int) throws {
+    public init(upstreamPort: Int) throws {
         self.upstreamPort = upstreamPort
         listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard listener >= 0 else { throw WorldError("proxy: no socket") }
@@ -63,7 +63,7 @@ final class FaultProxy: @unchecked Sendable {
     }
 
     /// Stops accepting; connections under way end with their peers.
-    func stop() {
+    public func stop() {
         let wasRunning = lock.withLock {
             defer { stopped = true }
             return !stopped
