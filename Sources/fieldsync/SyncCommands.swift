@@ -4,6 +4,15 @@ import FieldSyncProtocol
 import Foundation
 
 struct Enrol: AsyncParsableCommand {
+    /// This machine's name for the device's default name: `gethostname`, never a DNS lookup
+    /// (`ProcessInfo.hostName` resolves the name on Linux, which can block with no network).
+    static var hostName: String? {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return nil }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.isEmpty ? nil : name
+    }
+
     static let configuration = CommandConfiguration(abstract: "Enrol this device with the code your admin gave you.")
     @OptionGroup var options: DeviceOptions
     @Option(help: "The server address, e.g. http://127.0.0.1:8787") var server: String
@@ -13,7 +22,7 @@ struct Enrol: AsyncParsableCommand {
     func run() async throws {
         let device = try options.device(create: true)
         let result = try await options.run { () async throws(ClientError) in
-            try await device.enrol(server: server, code: code, deviceName: name ?? ProcessInfo.processInfo.hostName)
+            try await device.enrol(server: server, code: code, deviceName: name ?? Self.hostName)
         }
         try options.confirm(result) { "Enrolled as device \(result.device) for \(result.user) (\(result.role), team \(result.team))." }
     }
