@@ -90,6 +90,7 @@ def one(bin_dir, client, changesets, delay_ms):
     proc, proxy = None, None
     try:
         yp = str(uuid.uuid4())
+        run(admin + ["init"])  # admin commands refuse a folder with no store
         run(admin + ["team", "add", "--name", "north"])
         run(admin + ["user", "add", "--name", "pat", "--role", "PA", "--team", "north"])
         run(admin + ["allocate", "--young-person", yp, "--user", "pat", "--role", "key"])
