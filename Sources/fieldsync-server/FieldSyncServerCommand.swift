@@ -127,6 +127,18 @@ struct Serve: AsyncParsableCommand {
         ))
     var readAudit: ReadAuditMode = .deferred
 
+    @Option(help: "Live sync: seconds between heartbeats on a watch (each also checks the device is not revoked); 1 to 30.")
+    var watchHeartbeatSeconds = WatchLimits().heartbeatSeconds
+
+    @Option(help: "Live sync: end each watch after this many seconds (the device reconnects at once); 1 to 3600.")
+    var watchMaxSeconds = WatchLimits().lifetimeSeconds
+
+    @Option(help: "Live sync: open watches one device may hold (then 429 too_many_watches).")
+    var watchesPerDevice = WatchLimits().perDevice
+
+    @Option(help: "Live sync: open watches in all (each holds a connection; keep the open-file limit above it).")
+    var maxWatches = WatchLimits().total
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535.") }
         if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be from 0 to 65535.") }
@@ -139,6 +151,12 @@ struct Serve: AsyncParsableCommand {
         guard enrolFailuresPerMinute >= 1, enrolFailuresPerMinuteOverall >= 1 else {
             throw ValidationError("--enrol-failures-per-minute and --enrol-failures-per-minute-overall must be at least 1.")
         }
+        guard (1...LiveSync.maxHeartbeatSeconds).contains(watchHeartbeatSeconds) else {
+            throw ValidationError("--watch-heartbeat-seconds must be from 1 to \(LiveSync.maxHeartbeatSeconds).")
+        }
+        guard (1...3_600).contains(watchMaxSeconds) else { throw ValidationError("--watch-max-seconds must be from 1 to 3600.") }
+        guard (1...100).contains(watchesPerDevice) else { throw ValidationError("--watches-per-device must be from 1 to 100.") }
+        guard (1...1_000_000).contains(maxWatches) else { throw ValidationError("--max-watches must be from 1 to 1000000.") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
         }
@@ -165,6 +183,10 @@ struct Serve: AsyncParsableCommand {
             configuration.readAudit = readAudit
             configuration.accessLog = accessLog == .on
             configuration.metrics = metrics
+            configuration.watch.heartbeatSeconds = watchHeartbeatSeconds
+            configuration.watch.lifetimeSeconds = watchMaxSeconds
+            configuration.watch.perDevice = watchesPerDevice
+            configuration.watch.total = maxWatches
             return configuration
         }()
         let app = try FieldSyncServer.makeApplication(configuration: configuration, logger: logger) { port in

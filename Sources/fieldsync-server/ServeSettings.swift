@@ -14,7 +14,8 @@ struct ServeSettings {
     static let options = [
         "data", "host", "port", "max-body-bytes", "log-level", "log-format", "access-log", "metrics-port", "metrics-host",
         "audit-key-file", "audit-anchor-interval-seconds", "idle-timeout-seconds", "header-read-timeout-seconds",
-        "enrol-failures-per-minute", "enrol-failures-per-minute-overall", "read-audit",
+        "enrol-failures-per-minute", "enrol-failures-per-minute-overall", "read-audit", "watch-heartbeat-seconds", "watch-max-seconds",
+        "watches-per-device", "max-watches",
     ]
 
     /// Where a setting came from.

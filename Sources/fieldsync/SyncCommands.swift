@@ -60,10 +60,7 @@ enum SyncOutput {
         try options.confirm(report) {
             var lines: [String] = []
             if let done, report.reachable { lines.append(done) }
-            lines.append(
-                "sent \(report.sent), applied \(report.applied), merged \(report.merged), conflicts \(report.conflicted), refused \(report.refused), received \(report.received), unsent \(report.unsent)"
-                    + (report.removed > 0 ? ", removed \(report.removed) (moved to another worker)" : "")
-            )
+            lines.append(counts(report))
             for refusal in report.refusals {
                 lines.append(
                     "refused: \(refusal.operation.op.rawValue) of \(refusal.record.uuidString.lowercased()): \(refusal.message ?? "") [\(refusal.code ?? "")]"
@@ -71,6 +68,14 @@ enum SyncOutput {
             }
             return lines.joined(separator: "\n")
         }
+    }
+}
+
+extension SyncOutput {
+    /// A sync's counts on one line.
+    static func counts(_ report: SyncReport) -> String {
+        "sent \(report.sent), applied \(report.applied), merged \(report.merged), conflicts \(report.conflicted), refused \(report.refused), received \(report.received), unsent \(report.unsent)"
+            + (report.removed > 0 ? ", removed \(report.removed) (moved to another worker)" : "")
     }
 }
 

@@ -31,20 +31,23 @@ public struct SyncProgress: Sendable {
 
 extension FieldSyncDevice {
     /// Runs `body` with a connection to this device's server (as enrolled), and closes the
-    /// connection after, whatever `body` did. A sync is one session: one connection.
-    func withConnection<T>(_ body: (ServerConnection) async throws(ClientError) -> T) async throws(ClientError) -> T {
+    /// connection after, whatever `body` did. A sync is one session: one connection. `timeout`
+    /// replaces the request timeout (a live-sync watch waits longer in silence).
+    func withConnection<T>(timeout: Duration? = nil, _ body: (ServerConnection) async throws(ClientError) -> T) async throws(ClientError)
+        -> T
+    {
         let (server, token): (String?, String?) = try store.read { db in
             (try store.setting(SettingKey.server, in: db), try store.setting(SettingKey.token, in: db))
         }
         guard let server, let sealedToken = token.flatMap({ Data(base64Encoded: $0) }) else { throw ClientError.notEnrolled() }
         let plain = String(decoding: try store.cipher.open(sealedToken, for: .setting(SettingKey.token)), as: UTF8.self)
-        return try await withConnection(server: server, token: plain, body)
+        return try await withConnection(server: server, token: plain, timeout: timeout, body)
     }
 
     func withConnection<T>(
-        server: String, token: String?, _ body: (ServerConnection) async throws(ClientError) -> T
+        server: String, token: String?, timeout: Duration? = nil, _ body: (ServerConnection) async throws(ClientError) -> T
     ) async throws(ClientError) -> T {
-        let connection = try ServerConnection(server: server, token: token, timeout: requestTimeout)
+        let connection = try ServerConnection(server: server, token: token, timeout: timeout ?? requestTimeout)
         do {
             let result = try await body(connection)
             await connection.close()

@@ -1,0 +1,170 @@
+import FieldSyncProtocol
+import Foundation
+import Testing
+
+@Suite("Live sync: fieldsync watch and GET /v1/changes/watch")
+struct LiveSyncTests {
+    @Test("A watching device receives another device's change without running sync")
+    func watchReceivesChange() throws {
+        let world = try TestWorld()
+        let alice = try world.device("alice")
+        let bob = try world.device("bob")
+        // Polling every 10 minutes: only a poke can bring the change within the test.
+        let watch = try bob.start(["watch", "--poll-seconds", "600", "--for-seconds", "300", "--json"])
+        try Self.waitUntilConnected(watch, times: 1)
+
+        let id = try alice.newVisit(["purpose=Seen as it happens"])
+        #expect(try alice.sync().applied == 1)
+        let seen = try Self.eventually { try? bob.show(id) }
+        #expect(seen?.fields["purpose"] == .string("Seen as it happens"))
+
+        watch.signal(SIGTERM)
+        let out = try watch.wait(timeout: 60)
+        #expect(out.status == 0, "\(out.stderr)")
+        let lines = try Self.lines(out.stdout)
+        #expect(lines.first?.trigger == "start")
+        #expect(lines.contains { $0.trigger == "poke" && $0.sync.received >= 1 }, "\(out.stdout)")
+    }
+
+    @Test("A watch survives a server restart: it reconnects and receives the next change")
+    func watchSurvivesRestart() throws {
+        let world = try TestWorld()
+        let alice = try world.device("alice")
+        let bob = try world.device("bob")
+        let watch = try bob.start(["watch", "--poll-seconds", "600", "--for-seconds", "300", "--json"])
+        try Self.waitUntilConnected(watch, times: 1)
+
+        let port = world.server.port
+        world.server.stop()
+        // Graceful shutdown ends open watches, so the server exits by itself (not SIGKILLed).
+        #expect(world.server.process?.terminationReason == .exit)
+        try world.server.start(port: port)
+        try Self.waitUntilConnected(watch, times: 2)
+
+        let id = try alice.newVisit(["purpose=After the restart"])
+        try alice.sync()
+        let seen = try Self.eventually { try? bob.show(id) }
+        #expect(seen?.fields["purpose"] == .string("After the restart"))
+        watch.signal(SIGINT)
+        let out = try watch.wait(timeout: 60)
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(try Self.lines(out.stdout).contains { $0.trigger == "poke" && $0.sync.received >= 1 }, "\(out.stdout)")
+    }
+
+    @Test("A revoked device's watch ends with exit 77 and its store erased")
+    func revokedWatchWipes() throws {
+        // Each heartbeat checks the token: a revocation is noticed within a second here.
+        let world = try TestWorld(serverArguments: ["--watch-heartbeat-seconds", "1"])
+        let alice = try world.device("alice")
+        _ = try alice.newVisit(["purpose=On a lost laptop"])
+        let watch = try alice.start(["watch", "--poll-seconds", "600", "--for-seconds", "300"])
+        try Self.waitUntilConnected(watch, times: 1)
+        let deviceId = try #require(try alice.json(StatusWithDevice.self, ["status"]).device)
+        #expect(try world.admin(["device", "revoke", "--device", deviceId]).succeeded)
+
+        let out = try watch.wait(timeout: 120)
+        #expect(out.status == 77, "\(out.stdout)\(out.stderr)")
+        #expect(out.stderr.contains("[device_revoked]"))
+        let status = try alice.json(StatusWithDevice.self, ["status"])
+        #expect(status.device == nil && status.records == 0)
+    }
+
+    @Test("Edits another fieldsync process makes to the watching device's store are sent without a sync")
+    func otherProcessEditsArePushed() throws {
+        let world = try TestWorld()
+        let alice = try world.device("alice")
+        let bob = try world.device("bob")
+        let watch = try bob.start(["watch", "--poll-seconds", "600", "--for-seconds", "300", "--json"])
+        try Self.waitUntilConnected(watch, times: 1)
+
+        let id = try bob.newVisit(["purpose=Written while watching"])
+        #expect(try bob.run(["set", id.uuidString, "analysis=Settled."]).succeeded)
+        let received = try Self.eventually { () -> RecordSnapshot? in
+            _ = try? alice.sync()
+            return (try? alice.show(id)).flatMap { $0.fields["analysis"] == nil ? nil : $0 }
+        }
+        #expect(received?.fields["purpose"] == .string("Written while watching"))
+        #expect(received?.fields["analysis"] == .string("Settled."))
+        #expect(try Self.eventually { try bob.status().unsent == 0 ? true : nil } == true)
+
+        watch.signal(SIGTERM)
+        let out = try watch.wait(timeout: 60)
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(try Self.lines(out.stdout).contains { $0.trigger == "local-edit" && $0.sync.sent >= 1 }, "\(out.stdout)")
+    }
+
+    @Test("The watch endpoint: server-sent events, a poke for a change in scope, and a bounded number of watches per device")
+    func watchEndpointOnTheWire() async throws {
+        let world = try TestWorld(serverArguments: ["--watches-per-device", "2"])
+        let watcher = try await WireClient.enrolled(world, user: "wanda")
+        let pusher = try await WireClient.enrolled(world, user: "pete")
+        let page = try await watcher.send("GET", "/v1/changes")
+        let cursor = try JSONDecoder().decode(PullPage.self, from: page.body).cursor
+        let token = try #require(watcher.token)
+
+        func open(after: String) throws -> RawHTTP {
+            let connection = try RawHTTP(port: world.server.port)
+            connection.sendAll(
+                "GET /v1/changes/watch?after=\(after) HTTP/1.1\r\nHost: 127.0.0.1\r\nFieldSync-Protocol: 1\r\n"
+                    + "Authorization: Bearer \(token)\r\nAccept: text/event-stream\r\n\r\n")
+            return connection
+        }
+        let first = try open(after: cursor)
+        let head = try #require(first.read(until: "\r\n\r\n"))
+        #expect(head.hasPrefix("HTTP/1.1 200"))
+        #expect(head.lowercased().contains("content-type: text/event-stream"))
+        #expect(first.read(until: "event: ready") != nil)
+        let second = try open(after: cursor)
+        #expect(second.read(until: "event: ready") != nil)
+
+        let third = try open(after: cursor)
+        let refused = try #require(third.readResponse())
+        #expect(refused.status == 429 && refused.errorCode == "too_many_watches", "\(refused.text)")
+        #expect(refused.header("retry-after") != nil)
+
+        let changeSet = ChangeSet(
+            id: UUID(), deviceSequence: 1, madeAt: WireTime.now(),
+            operations: [.create(UUID(), kind: .visit, youngPerson: world.youngPerson, fields: ["purpose": .string("Poke")])])
+        #expect(try await pusher.push(changeSet).status == 200)
+        let poke = try #require(first.read(until: "event: poke"), "the watch was not poked")
+        #expect(!poke.contains("event: end"))
+        #expect(first.read(until: "\n\n")?.contains(#"data: {"reason":"changes"}"#) == true)
+
+        let unknown = try #require(try open(after: "not-a-cursor").readResponse())
+        #expect(unknown.status == 400 && unknown.errorCode == "bad_cursor")
+        let noVersion = try RawHTTP(port: world.server.port)
+        noVersion.sendAll("GET /v1/changes/watch HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n\r\n")
+        #expect(noVersion.readResponse()?.errorCode == "unsupported_protocol_version")
+    }
+
+    // MARK: helpers
+
+    /// One `watch --json` line.
+    struct WatchLine: Decodable {
+        let at: String
+        let trigger: String
+        let sync: SyncReportView
+    }
+
+    static func lines(_ stdout: String) throws -> [WatchLine] {
+        try stdout.split(separator: "\n").map { try JSONDecoder().decode(WatchLine.self, from: Data($0.utf8)) }
+    }
+
+    /// Waits (bounded) until the watch has said `times` times that live sync is connected.
+    static func waitUntilConnected(_ watch: RunningCommand, times: Int) throws {
+        let connected = try eventually(attempts: 600) { () -> Bool? in
+            guard watch.isRunning else { return false }
+            return watch.stderr.components(separatedBy: "live sync connected").count - 1 >= times ? true : nil
+        }
+        guard connected == true else { throw WorldError("the watch did not connect (\(times)): \(watch.stderr)") }
+    }
+
+    /// Tries `body` up to `attempts` times, 100 ms apart, until it gives a value.
+    static func eventually<T>(attempts: Int = 300, _ body: () throws -> T?) throws -> T? {
+        for _ in 0..<attempts {
+            if let value = try body() { return value }
+            usleep(100_000)
+        }
+        return nil
+    }
+}
