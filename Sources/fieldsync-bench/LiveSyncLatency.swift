@@ -1,15 +1,15 @@
 import FieldSyncProtocol
 import Foundation
 
-/// W6 (live sync): 100 devices hold a watch (`GET /v1/changes/watch`, read as raw server-sent
+/// The live-sync workload (`--workloads live`): 100 devices hold a watch (`GET /v1/changes/watch`, read as raw server-sent
 /// events) and are co-workers of one young person; another device, that young person's key worker,
 /// creates one visit for them at a time, 20 times. Each watcher pulls from its cursor on every
 /// poke, as `fieldsync watch` does. Measured for each push and watcher: from the push's
 /// acknowledgement (its answer read by the pusher) to the watcher's pull holding the new record.
-enum W6Live {
+enum LiveSyncLatency {
     static let watchers = 100
     static let rounds = 20
-    /// The young person every W6 device works with.
+    /// The young person every live-sync device works with.
     static let youngPerson = UUID(uuidString: "0f5e6a11-0000-4000-8000-00000000b006")!
     /// The longest one round waits for every watcher before it counts the missing ones.
     static let roundTimeout = Duration.seconds(10)
@@ -35,11 +35,11 @@ enum W6Live {
         // Bounded: 10 s for every watch to say it is ready.
         for _ in 0..<1_000 where !streams.allSatisfy(\.isReady) {
             if let broken = streams.first(where: { $0.ended != nil }) {
-                throw BenchError("W6: \(broken.name)'s watch ended: \(broken.ended ?? "")")
+                throw BenchError("Live sync: \(broken.name)'s watch ended: \(broken.ended ?? "")")
             }
             try await Task.sleep(for: .milliseconds(10))
         }
-        guard streams.allSatisfy(\.isReady) else { throw BenchError("W6: not every watch said it was ready within 10 s.") }
+        guard streams.allSatisfy(\.isReady) else { throw BenchError("Live sync: not every watch said it was ready within 10 s.") }
 
         let receipts = Receipts()
         var acknowledged: [(id: UUID, at: ContinuousClock.Instant)] = []
@@ -54,7 +54,9 @@ enum W6Live {
                 let id = UUID()
                 let changeSet = ChangeSet(
                     deviceSequence: Int64(round + 1),
-                    operations: [.create(id, kind: .visit, youngPerson: youngPerson, fields: ["purpose": .string("W6 round \(round + 1)")])]
+                    operations: [
+                        .create(id, kind: .visit, youngPerson: youngPerson, fields: ["purpose": .string("Live sync round \(round + 1)")])
+                    ]
                 )
                 let answer = try await pusher.push(try WireProtocol.makeEncoder().encode(changeSet))
                 let at = ContinuousClock.now
@@ -91,15 +93,17 @@ enum W6Live {
         }
         var f = Findings()
         f.add(
-            "w6.p50", "W6 live: push acknowledged to each watcher holding the record, p50", "ms", Stats.percentile(latencies, 0.50) * 1000,
+            "live.p50", "Live sync: push acknowledged to each watcher holding the record, p50", "ms",
+            Stats.percentile(latencies, 0.50) * 1000,
             decimals: 1)
         f.add(
-            "w6.p99", "W6 live: push acknowledged to each watcher holding the record, p99", "ms", Stats.percentile(latencies, 0.99) * 1000,
+            "live.p99", "Live sync: push acknowledged to each watcher holding the record, p99", "ms",
+            Stats.percentile(latencies, 0.99) * 1000,
             decimals: 1)
-        f.add("w6.max", "W6 live: the same, max", "ms", (latencies.max() ?? 0) * 1000, decimals: 1)
-        f.add("w6.samples", "W6 live: pushes × watchers measured", latencies.count)
+        f.add("live.max", "Live sync: the same, max", "ms", (latencies.max() ?? 0) * 1000, decimals: 1)
+        f.add("live.samples", "Live sync: pushes × watchers measured", latencies.count)
         f.check(
-            "W6: every watcher pulled every pushed record after a poke", problems.isEmpty && failures.isEmpty && missing == 0,
+            "Live sync: every watcher pulled every pushed record after a poke", problems.isEmpty && failures.isEmpty && missing == 0,
             (problems + failures).isEmpty
                 ? "\(latencies.count) of \(acknowledged.count * devices.count), missing \(missing)"
                 : (problems + failures).prefix(3).joined(separator: "; "))
