@@ -10,17 +10,14 @@ struct LiveSyncTests {
         let alice = try world.device("alice")
         let bob = try world.device("bob")
         // Polling every 10 minutes: only a poke can bring the change within the test.
-        let watch = try bob.start(["watch", "--poll-seconds", "600", "--for-seconds", "300", "--json"])
-        try Self.waitUntilConnected(watch, times: 1)
+        let watch = try Self.watching(bob)
 
         let id = try alice.newVisit(["purpose=Seen as it happens"])
         #expect(try alice.sync().applied == 1)
         let seen = try Self.eventually { try? bob.show(id) }
         #expect(seen?.fields["purpose"] == .string("Seen as it happens"))
 
-        watch.signal(SIGTERM)
-        let out = try watch.wait(timeout: 60)
-        #expect(out.status == 0, "\(out.stderr)")
+        let out = try Self.stop(watch, SIGTERM)
         let lines = try Self.lines(out.stdout)
         #expect(lines.first?.trigger == "start")
         #expect(lines.contains { $0.trigger == "poke" && $0.sync.received >= 1 }, "\(out.stdout)")
@@ -31,8 +28,7 @@ struct LiveSyncTests {
         let world = try TestWorld()
         let alice = try world.device("alice")
         let bob = try world.device("bob")
-        let watch = try bob.start(["watch", "--poll-seconds", "600", "--for-seconds", "300", "--json"])
-        try Self.waitUntilConnected(watch, times: 1)
+        let watch = try Self.watching(bob)
 
         let port = world.server.port
         world.server.stop()
@@ -45,9 +41,7 @@ struct LiveSyncTests {
         try alice.sync()
         let seen = try Self.eventually { try? bob.show(id) }
         #expect(seen?.fields["purpose"] == .string("After the restart"))
-        watch.signal(SIGINT)
-        let out = try watch.wait(timeout: 60)
-        #expect(out.status == 0, "\(out.stderr)")
+        let out = try Self.stop(watch, SIGINT)
         #expect(try Self.lines(out.stdout).contains { $0.trigger == "poke" && $0.sync.received >= 1 }, "\(out.stdout)")
     }
 
@@ -57,8 +51,7 @@ struct LiveSyncTests {
         let world = try TestWorld(serverArguments: ["--watch-heartbeat-seconds", "1"])
         let alice = try world.device("alice")
         _ = try alice.newVisit(["purpose=On a lost laptop"])
-        let watch = try alice.start(["watch", "--poll-seconds", "600", "--for-seconds", "300"])
-        try Self.waitUntilConnected(watch, times: 1)
+        let watch = try Self.watching(alice, json: false)
         let deviceId = try #require(try alice.json(StatusWithDevice.self, ["status"]).device)
         #expect(try world.admin(["device", "revoke", "--device", deviceId]).succeeded)
 
@@ -74,8 +67,7 @@ struct LiveSyncTests {
         let world = try TestWorld()
         let alice = try world.device("alice")
         let bob = try world.device("bob")
-        let watch = try bob.start(["watch", "--poll-seconds", "600", "--for-seconds", "300", "--json"])
-        try Self.waitUntilConnected(watch, times: 1)
+        let watch = try Self.watching(bob)
 
         let id = try bob.newVisit(["purpose=Written while watching"])
         #expect(try bob.run(["set", id.uuidString, "analysis=Settled."]).succeeded)
@@ -87,10 +79,33 @@ struct LiveSyncTests {
         #expect(received?.fields["analysis"] == .string("Settled."))
         #expect(try Self.eventually { try bob.status().unsent == 0 ? true : nil } == true)
 
-        watch.signal(SIGTERM)
-        let out = try watch.wait(timeout: 60)
-        #expect(out.status == 0, "\(out.stderr)")
+        let out = try Self.stop(watch, SIGTERM)
         #expect(try Self.lines(out.stdout).contains { $0.trigger == "local-edit" && $0.sync.sent >= 1 }, "\(out.stdout)")
+    }
+
+    @Test("Refused a watch (the server's bound is reached), fieldsync watch says why and syncs by polling")
+    func degradesToPolling() async throws {
+        let world = try TestWorld(serverArguments: ["--max-watches", "1"])
+        let alice = try world.device("alice")
+        let bob = try world.device("bob")
+        // Another device holds the server's only watch.
+        let holder = try await WireClient.enrolled(world, user: "holly")
+        let held = try RawHTTP(port: world.server.port)
+        held.sendAll(
+            "GET /v1/changes/watch HTTP/1.1\r\nHost: 127.0.0.1\r\nFieldSync-Protocol: 1\r\nAuthorization: Bearer \(holder.token ?? "")\r\n\r\n"
+        )
+        #expect(held.read(until: "event: ready") != nil)
+
+        let watch = try bob.start(["watch", "--poll-seconds", "1", "--for-seconds", "300", "--json"])
+        let degraded = try Self.eventually { watch.stderr.contains("too_many_watches") ? true : nil }
+        #expect(degraded == true, "\(watch.stderr)")
+        let id = try alice.newVisit(["purpose=Polled for"])
+        try alice.sync()
+        let seen = try Self.eventually { try? bob.show(id) }
+        #expect(seen?.fields["purpose"] == .string("Polled for"))
+        let out = try Self.stop(watch, SIGTERM)
+        #expect(!out.stderr.contains("live sync connected"))
+        #expect(try Self.lines(out.stdout).contains { $0.trigger == "poll" && $0.sync.received >= 1 }, "\(out.stdout)")
     }
 
     @Test("The watch endpoint: server-sent events, a poke for a change in scope, and a bounded number of watches per device")
@@ -138,6 +153,22 @@ struct LiveSyncTests {
     }
 
     // MARK: helpers
+
+    /// `fieldsync watch` for `device`, polling only every 10 minutes (so what arrives within a
+    /// test came by a poke), once it has said live sync is connected.
+    static func watching(_ device: Device, json: Bool = true) throws -> RunningCommand {
+        let watch = try device.start(["watch", "--poll-seconds", "600", "--for-seconds", "300"] + (json ? ["--json"] : []))
+        try waitUntilConnected(watch, times: 1)
+        return watch
+    }
+
+    /// Stops a watch with `signal`; it must exit 0.
+    static func stop(_ watch: RunningCommand, _ signal: Int32) throws -> CommandOutput {
+        watch.signal(signal)
+        let out = try watch.wait(timeout: 60)
+        #expect(out.status == 0, "\(out.stderr)")
+        return out
+    }
 
     /// One `watch --json` line.
     struct WatchLine: Decodable {

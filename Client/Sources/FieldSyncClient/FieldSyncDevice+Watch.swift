@@ -164,11 +164,15 @@ extension FieldSyncDevice {
         while !Task.isCancelled {
             let ending = await watchOnce(triggers, afterFailure: failures > 0, onUpdate: onUpdate)
             if Task.isCancelled { return }
+            if case .lifetime = ending {
+                // Reopened at once, from the newest cursor: still live, nothing to report.
+                failures = 0
+                continue
+            }
             _ = triggers.setLive(false)
             let wait: Duration
             switch ending {
             case .lifetime:
-                failures = 0
                 continue
             case .unavailable(let reason, let retryAfter):
                 failures += 1
