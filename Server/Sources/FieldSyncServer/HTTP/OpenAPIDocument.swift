@@ -3,441 +3,441 @@
 /// The OpenAPI description served at `GET /openapi.yaml`.
 enum OpenAPIDocument {
     static let yaml = #"""
-openapi: 3.1.0
-info:
-  title: FieldSync sync server
-  version: 0.2.0
-  summary: The HTTP API of the FieldSync wire protocol, version 1.
-  description: |
-    The machine-checked outline of Protocol/WIRE-PROTOCOL.md, which stays the contract: what a
-    request means and what the server does with it is written there. This description is served
-    by the server at `GET /openapi.yaml` and checked against a live server by an API fuzzer
-    (scripts/api-fuzz.sh, run by `.ci/run`). `info.version` is the release (FieldSyncVersion.current).
-servers:
-  - url: http://127.0.0.1:8787
-security:
-  - bearer: []
-tags:
-  - name: operations
-  - name: sync
-paths:
-  /healthz:
-    get:
-      tags: [operations]
-      summary: The process answers.
-      security: []
-      responses:
-        '200':
-          description: Alive.
+        openapi: 3.1.0
+        info:
+          title: FieldSync sync server
+          version: 0.2.0
+          summary: The HTTP API of the FieldSync wire protocol, version 1.
+          description: |
+            The machine-checked outline of Protocol/WIRE-PROTOCOL.md, which stays the contract: what a
+            request means and what the server does with it is written there. This description is served
+            by the server at `GET /openapi.yaml` and checked against a live server by an API fuzzer
+            (scripts/api-fuzz.sh, run by `.ci/run`). `info.version` is the release (FieldSyncVersion.current).
+        servers:
+          - url: http://127.0.0.1:8787
+        security:
+          - bearer: []
+        tags:
+          - name: operations
+          - name: sync
+        paths:
+          /healthz:
+            get:
+              tags: [operations]
+              summary: The process answers.
+              security: []
+              responses:
+                '200':
+                  description: Alive.
+                  headers:
+                    X-Request-Id: { $ref: '#/components/headers/RequestId' }
+                  content:
+                    application/json:
+                      schema: { $ref: '#/components/schemas/Health' }
+          /readyz:
+            get:
+              tags: [operations]
+              summary: The server should be sent traffic (store answers, migrations applied, not stopping).
+              security: []
+              responses:
+                '200':
+                  description: Ready.
+                  headers:
+                    X-Request-Id: { $ref: '#/components/headers/RequestId' }
+                  content:
+                    application/json:
+                      schema: { $ref: '#/components/schemas/Ready' }
+                '503':
+                  description: Not ready; `checks` names what failed and `reason` says why.
+                  content:
+                    application/json:
+                      schema: { $ref: '#/components/schemas/Ready' }
+          /openapi.yaml:
+            get:
+              tags: [operations]
+              summary: This description.
+              security: []
+              responses:
+                '200':
+                  description: The OpenAPI document.
+                  content:
+                    application/yaml:
+                      schema: { type: string }
+          /v1/enrol:
+            post:
+              tags: [sync]
+              summary: Trade a one-time enrolment code for a device token.
+              security: []
+              parameters:
+                - $ref: '#/components/parameters/ProtocolVersion'
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [code]
+                      properties:
+                        code: { type: string }
+                        deviceName: { type: string }
+              responses:
+                '200':
+                  description: Enrolled; the token is shown once.
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [device, user, role, team, token, protocolVersions]
+                        properties:
+                          device: { type: string }
+                          user: { type: string }
+                          role: { type: string }
+                          team: { type: string }
+                          token: { type: string }
+                          protocolVersions: { type: array, items: { type: integer } }
+                '400': { $ref: '#/components/responses/Error' }
+                '401': { $ref: '#/components/responses/Error' }
+                '413': { $ref: '#/components/responses/Error' }
+                '429': { $ref: '#/components/responses/RateLimited' }
+                '503': { $ref: '#/components/responses/Error' }
+          /v1/changesets:
+            post:
+              tags: [sync]
+              summary: Push one change set; every operation gets a verdict.
+              parameters:
+                - $ref: '#/components/parameters/ProtocolVersion'
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema: { $ref: '#/components/schemas/ChangeSet' }
+              responses:
+                '200':
+                  description: The change set's verdicts (`replayed` for a repeat).
+                  content:
+                    application/json:
+                      schema: { $ref: '#/components/schemas/ChangeSetResult' }
+                '400': { $ref: '#/components/responses/Error' }
+                '401': { $ref: '#/components/responses/Error' }
+                '403': { $ref: '#/components/responses/Error' }
+                '409': { $ref: '#/components/responses/Error' }
+                '413': { $ref: '#/components/responses/Error' }
+                '503': { $ref: '#/components/responses/Error' }
+          /v1/changes:
+            get:
+              tags: [sync]
+              summary: One page of the change feed after a cursor.
+              parameters:
+                - $ref: '#/components/parameters/ProtocolVersion'
+                - name: after
+                  in: query
+                  schema: { type: string }
+                  description: The cursor of the last page, unchanged; empty or absent to start.
+                - name: limit
+                  in: query
+                  schema: { type: integer, minimum: 1, maximum: 5000, default: 1000 }
+              responses:
+                '200':
+                  description: A page (gzipped when the request takes gzip and the page is 1 KiB or more).
+                  content:
+                    application/json:
+                      schema: { $ref: '#/components/schemas/PullPage' }
+                '400': { $ref: '#/components/responses/Error' }
+                '401': { $ref: '#/components/responses/Error' }
+                '403': { $ref: '#/components/responses/Error' }
+                '503': { $ref: '#/components/responses/Error' }
+          /v1/changes/watch:
+            get:
+              tags: [sync]
+              summary: Live sync - server-sent events saying when to pull (WIRE-PROTOCOL section 8a).
+              description: |
+                Keeps the answer open as `text/event-stream`: `ready`, then `poke` whenever the feed moves
+                past `after` in the device's scope, a heartbeat comment every few seconds, and `end` (or
+                `refused`) last. Carries no records: pull is the source of truth. Every watch ends by
+                itself after the server's `--watch-max-seconds` (300 by default), so a client reading it
+                to the end always gets an end; past the per-device or total bound it is refused 429.
+              parameters:
+                - $ref: '#/components/parameters/ProtocolVersion'
+                - name: after
+                  in: query
+                  schema: { type: string }
+                  description: The cursor of the device's last pull, unchanged; empty or absent if it never pulled.
+              responses:
+                '200':
+                  description: The event stream (chunked, until the watch ends).
+                  content:
+                    text/event-stream:
+                      schema:
+                        description: One event of the stream; `data` is one line of JSON (section 8a lists each event's).
+                        type: object
+                        required: [event, data]
+                        properties:
+                          event: { type: string, enum: [ready, poke, end, refused] }
+                          data: { type: string }
+                '400': { $ref: '#/components/responses/Error' }
+                '401': { $ref: '#/components/responses/Error' }
+                '403': { $ref: '#/components/responses/Error' }
+                '429': { $ref: '#/components/responses/Error' }
+                '503': { $ref: '#/components/responses/Error' }
+          /v1/records/{id}/history:
+            get:
+              tags: [sync]
+              summary: Every version of a record, its refused changes and its conflicts.
+              parameters:
+                - $ref: '#/components/parameters/ProtocolVersion'
+                - name: id
+                  in: path
+                  required: true
+                  schema: { type: string }
+              responses:
+                '200':
+                  description: The history.
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [record, versions, rejections, conflicts]
+                        properties:
+                          record: { type: string, format: uuid }
+                          versions: { type: array, items: { type: object } }
+                          rejections: { type: array, items: { type: object } }
+                          conflicts: { type: array, items: { type: object } }
+                '400': { $ref: '#/components/responses/Error' }
+                '401': { $ref: '#/components/responses/Error' }
+                '403': { $ref: '#/components/responses/Error' }
+                '404': { $ref: '#/components/responses/Error' }
+                '503': { $ref: '#/components/responses/Error' }
+          /v1/device/retire:
+            post:
+              tags: [sync]
+              summary: The device, having pushed everything, asks to be revoked before it erases its store.
+              parameters:
+                - $ref: '#/components/parameters/ProtocolVersion'
+              responses:
+                '200':
+                  description: Retired.
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [retired]
+                        properties:
+                          retired: { type: boolean }
+                '400': { $ref: '#/components/responses/Error' }
+                '401': { $ref: '#/components/responses/Error' }
+                '403': { $ref: '#/components/responses/Error' }
+                '503': { $ref: '#/components/responses/Error' }
+          /v1/devices:
+            get:
+              tags: [sync]
+              summary: A team manager's devices and their health.
+              parameters:
+                - $ref: '#/components/parameters/ProtocolVersion'
+              responses:
+                '200':
+                  description: The team's devices.
+                  content:
+                    application/json:
+                      schema:
+                        type: array
+                        items:
+                          type: object
+                          required: [id, user, state, createdAt, lastSequence, rejections]
+                          properties:
+                            id: { type: string }
+                            user: { type: string }
+                            state: { type: string }
+                            createdAt: { type: string }
+                            lastSequence: { type: integer }
+                            rejections: { type: integer }
+                '400': { $ref: '#/components/responses/Error' }
+                '401': { $ref: '#/components/responses/Error' }
+                '403': { $ref: '#/components/responses/Error' }
+                '503': { $ref: '#/components/responses/Error' }
+          /v1/export:
+            get:
+              tags: [sync]
+              summary: The reconciled export, streamed as NDJSON.
+              parameters:
+                - $ref: '#/components/parameters/ProtocolVersion'
+                - name: since
+                  in: query
+                  schema: { type: string }
+                - name: team
+                  in: query
+                  schema: { type: string }
+                - name: kind
+                  in: query
+                  schema: { type: string, enum: [visit, pep] }
+              responses:
+                '200':
+                  description: One JSON object per line; the last is `{"type":"end",…}`.
+                  content:
+                    application/x-ndjson:
+                      schema: { type: string }
+                '400': { $ref: '#/components/responses/Error' }
+                '401': { $ref: '#/components/responses/Error' }
+                '403': { $ref: '#/components/responses/Error' }
+                '503': { $ref: '#/components/responses/Error' }
+          /v1/reports/compliance:
+            get:
+              tags: [sync]
+              summary: Statutory visits and PEPs per young person in scope.
+              parameters:
+                - $ref: '#/components/parameters/ProtocolVersion'
+                - name: team
+                  in: query
+                  schema: { type: string }
+                - name: asOf
+                  in: query
+                  schema: { type: string, format: date }
+              responses:
+                '200':
+                  description: One row per young person.
+                  content:
+                    application/json:
+                      schema:
+                        type: array
+                        items:
+                          type: object
+                          required: [youngPerson, visits]
+                          properties:
+                            youngPerson: { type: string }
+                            visits: { type: object }
+                '400': { $ref: '#/components/responses/Error' }
+                '401': { $ref: '#/components/responses/Error' }
+                '403': { $ref: '#/components/responses/Error' }
+                '503': { $ref: '#/components/responses/Error' }
+        components:
+          securitySchemes:
+            bearer:
+              type: http
+              scheme: bearer
           headers:
-            X-Request-Id: { $ref: '#/components/headers/RequestId' }
-          content:
-            application/json:
-              schema: { $ref: '#/components/schemas/Health' }
-  /readyz:
-    get:
-      tags: [operations]
-      summary: The server should be sent traffic (store answers, migrations applied, not stopping).
-      security: []
-      responses:
-        '200':
-          description: Ready.
-          headers:
-            X-Request-Id: { $ref: '#/components/headers/RequestId' }
-          content:
-            application/json:
-              schema: { $ref: '#/components/schemas/Ready' }
-        '503':
-          description: Not ready; `checks` names what failed and `reason` says why.
-          content:
-            application/json:
-              schema: { $ref: '#/components/schemas/Ready' }
-  /openapi.yaml:
-    get:
-      tags: [operations]
-      summary: This description.
-      security: []
-      responses:
-        '200':
-          description: The OpenAPI document.
-          content:
-            application/yaml:
-              schema: { type: string }
-  /v1/enrol:
-    post:
-      tags: [sync]
-      summary: Trade a one-time enrolment code for a device token.
-      security: []
-      parameters:
-        - $ref: '#/components/parameters/ProtocolVersion'
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema:
+            RequestId:
+              description: The request's id (the client's own `X-Request-Id` when well formed).
+              schema: { type: string, pattern: '^[A-Za-z0-9._:-]{1,64}$' }
+          parameters:
+            ProtocolVersion:
+              name: FieldSync-Protocol
+              in: header
+              required: true
+              schema: { type: string, enum: ['1'] }
+          responses:
+            Error:
+              description: A protocol error (WIRE-PROTOCOL §2).
+              content:
+                application/json:
+                  schema: { $ref: '#/components/schemas/Error' }
+            RateLimited:
+              description: Too many failed enrolments; try again after `Retry-After` seconds.
+              headers:
+                Retry-After:
+                  schema: { type: integer }
+              content:
+                application/json:
+                  schema: { $ref: '#/components/schemas/Error' }
+          schemas:
+            Error:
               type: object
-              required: [code]
+              required: [error]
               properties:
-                code: { type: string }
-                deviceName: { type: string }
-      responses:
-        '200':
-          description: Enrolled; the token is shown once.
-          content:
-            application/json:
-              schema:
-                type: object
-                required: [device, user, role, team, token, protocolVersions]
-                properties:
-                  device: { type: string }
-                  user: { type: string }
-                  role: { type: string }
-                  team: { type: string }
-                  token: { type: string }
-                  protocolVersions: { type: array, items: { type: integer } }
-        '400': { $ref: '#/components/responses/Error' }
-        '401': { $ref: '#/components/responses/Error' }
-        '413': { $ref: '#/components/responses/Error' }
-        '429': { $ref: '#/components/responses/RateLimited' }
-        '503': { $ref: '#/components/responses/Error' }
-  /v1/changesets:
-    post:
-      tags: [sync]
-      summary: Push one change set; every operation gets a verdict.
-      parameters:
-        - $ref: '#/components/parameters/ProtocolVersion'
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: { $ref: '#/components/schemas/ChangeSet' }
-      responses:
-        '200':
-          description: The change set's verdicts (`replayed` for a repeat).
-          content:
-            application/json:
-              schema: { $ref: '#/components/schemas/ChangeSetResult' }
-        '400': { $ref: '#/components/responses/Error' }
-        '401': { $ref: '#/components/responses/Error' }
-        '403': { $ref: '#/components/responses/Error' }
-        '409': { $ref: '#/components/responses/Error' }
-        '413': { $ref: '#/components/responses/Error' }
-        '503': { $ref: '#/components/responses/Error' }
-  /v1/changes:
-    get:
-      tags: [sync]
-      summary: One page of the change feed after a cursor.
-      parameters:
-        - $ref: '#/components/parameters/ProtocolVersion'
-        - name: after
-          in: query
-          schema: { type: string }
-          description: The cursor of the last page, unchanged; empty or absent to start.
-        - name: limit
-          in: query
-          schema: { type: integer, minimum: 1, maximum: 5000, default: 1000 }
-      responses:
-        '200':
-          description: A page (gzipped when the request takes gzip and the page is 1 KiB or more).
-          content:
-            application/json:
-              schema: { $ref: '#/components/schemas/PullPage' }
-        '400': { $ref: '#/components/responses/Error' }
-        '401': { $ref: '#/components/responses/Error' }
-        '403': { $ref: '#/components/responses/Error' }
-        '503': { $ref: '#/components/responses/Error' }
-  /v1/changes/watch:
-    get:
-      tags: [sync]
-      summary: Live sync - server-sent events saying when to pull (WIRE-PROTOCOL section 8a).
-      description: |
-        Keeps the answer open as `text/event-stream`: `ready`, then `poke` whenever the feed moves
-        past `after` in the device's scope, a heartbeat comment every few seconds, and `end` (or
-        `refused`) last. Carries no records: pull is the source of truth. Every watch ends by
-        itself after the server's `--watch-max-seconds` (300 by default), so a client reading it
-        to the end always gets an end; past the per-device or total bound it is refused 429.
-      parameters:
-        - $ref: '#/components/parameters/ProtocolVersion'
-        - name: after
-          in: query
-          schema: { type: string }
-          description: The cursor of the device's last pull, unchanged; empty or absent if it never pulled.
-      responses:
-        '200':
-          description: The event stream (chunked, until the watch ends).
-          content:
-            text/event-stream:
-              schema:
-                description: One event of the stream; `data` is one line of JSON (section 8a lists each event's).
-                type: object
-                required: [event, data]
-                properties:
-                  event: { type: string, enum: [ready, poke, end, refused] }
-                  data: { type: string }
-        '400': { $ref: '#/components/responses/Error' }
-        '401': { $ref: '#/components/responses/Error' }
-        '403': { $ref: '#/components/responses/Error' }
-        '429': { $ref: '#/components/responses/Error' }
-        '503': { $ref: '#/components/responses/Error' }
-  /v1/records/{id}/history:
-    get:
-      tags: [sync]
-      summary: Every version of a record, its refused changes and its conflicts.
-      parameters:
-        - $ref: '#/components/parameters/ProtocolVersion'
-        - name: id
-          in: path
-          required: true
-          schema: { type: string }
-      responses:
-        '200':
-          description: The history.
-          content:
-            application/json:
-              schema:
-                type: object
-                required: [record, versions, rejections, conflicts]
-                properties:
-                  record: { type: string, format: uuid }
-                  versions: { type: array, items: { type: object } }
-                  rejections: { type: array, items: { type: object } }
-                  conflicts: { type: array, items: { type: object } }
-        '400': { $ref: '#/components/responses/Error' }
-        '401': { $ref: '#/components/responses/Error' }
-        '403': { $ref: '#/components/responses/Error' }
-        '404': { $ref: '#/components/responses/Error' }
-        '503': { $ref: '#/components/responses/Error' }
-  /v1/device/retire:
-    post:
-      tags: [sync]
-      summary: The device, having pushed everything, asks to be revoked before it erases its store.
-      parameters:
-        - $ref: '#/components/parameters/ProtocolVersion'
-      responses:
-        '200':
-          description: Retired.
-          content:
-            application/json:
-              schema:
-                type: object
-                required: [retired]
-                properties:
-                  retired: { type: boolean }
-        '400': { $ref: '#/components/responses/Error' }
-        '401': { $ref: '#/components/responses/Error' }
-        '403': { $ref: '#/components/responses/Error' }
-        '503': { $ref: '#/components/responses/Error' }
-  /v1/devices:
-    get:
-      tags: [sync]
-      summary: A team manager's devices and their health.
-      parameters:
-        - $ref: '#/components/parameters/ProtocolVersion'
-      responses:
-        '200':
-          description: The team's devices.
-          content:
-            application/json:
-              schema:
-                type: array
-                items:
+                error:
                   type: object
-                  required: [id, user, state, createdAt, lastSequence, rejections]
+                  required: [code, message]
                   properties:
-                    id: { type: string }
-                    user: { type: string }
-                    state: { type: string }
-                    createdAt: { type: string }
-                    lastSequence: { type: integer }
-                    rejections: { type: integer }
-        '400': { $ref: '#/components/responses/Error' }
-        '401': { $ref: '#/components/responses/Error' }
-        '403': { $ref: '#/components/responses/Error' }
-        '503': { $ref: '#/components/responses/Error' }
-  /v1/export:
-    get:
-      tags: [sync]
-      summary: The reconciled export, streamed as NDJSON.
-      parameters:
-        - $ref: '#/components/parameters/ProtocolVersion'
-        - name: since
-          in: query
-          schema: { type: string }
-        - name: team
-          in: query
-          schema: { type: string }
-        - name: kind
-          in: query
-          schema: { type: string, enum: [visit, pep] }
-      responses:
-        '200':
-          description: One JSON object per line; the last is `{"type":"end",…}`.
-          content:
-            application/x-ndjson:
-              schema: { type: string }
-        '400': { $ref: '#/components/responses/Error' }
-        '401': { $ref: '#/components/responses/Error' }
-        '403': { $ref: '#/components/responses/Error' }
-        '503': { $ref: '#/components/responses/Error' }
-  /v1/reports/compliance:
-    get:
-      tags: [sync]
-      summary: Statutory visits and PEPs per young person in scope.
-      parameters:
-        - $ref: '#/components/parameters/ProtocolVersion'
-        - name: team
-          in: query
-          schema: { type: string }
-        - name: asOf
-          in: query
-          schema: { type: string, format: date }
-      responses:
-        '200':
-          description: One row per young person.
-          content:
-            application/json:
-              schema:
-                type: array
-                items:
+                    code: { type: string }
+                    message: { type: string, minLength: 1 }
+                    supportedVersions: { type: array, items: { type: integer } }
+                    wipe: { type: boolean }
+            Health:
+              type: object
+              required: [status, version, protocolVersions]
+              properties:
+                status: { const: ok }
+                version: { type: string }
+                protocolVersions: { type: array, items: { type: integer } }
+            Ready:
+              type: object
+              required: [status, version, checks]
+              properties:
+                status: { enum: [ready, not_ready] }
+                version: { type: string }
+                checks:
                   type: object
-                  required: [youngPerson, visits]
                   properties:
-                    youngPerson: { type: string }
-                    visits: { type: object }
-        '400': { $ref: '#/components/responses/Error' }
-        '401': { $ref: '#/components/responses/Error' }
-        '403': { $ref: '#/components/responses/Error' }
-        '503': { $ref: '#/components/responses/Error' }
-components:
-  securitySchemes:
-    bearer:
-      type: http
-      scheme: bearer
-  headers:
-    RequestId:
-      description: The request's id (the client's own `X-Request-Id` when well formed).
-      schema: { type: string, pattern: '^[A-Za-z0-9._:-]{1,64}$' }
-  parameters:
-    ProtocolVersion:
-      name: FieldSync-Protocol
-      in: header
-      required: true
-      schema: { type: string, enum: ['1'] }
-  responses:
-    Error:
-      description: A protocol error (WIRE-PROTOCOL §2).
-      content:
-        application/json:
-          schema: { $ref: '#/components/schemas/Error' }
-    RateLimited:
-      description: Too many failed enrolments; try again after `Retry-After` seconds.
-      headers:
-        Retry-After:
-          schema: { type: integer }
-      content:
-        application/json:
-          schema: { $ref: '#/components/schemas/Error' }
-  schemas:
-    Error:
-      type: object
-      required: [error]
-      properties:
-        error:
-          type: object
-          required: [code, message]
-          properties:
-            code: { type: string }
-            message: { type: string, minLength: 1 }
-            supportedVersions: { type: array, items: { type: integer } }
-            wipe: { type: boolean }
-    Health:
-      type: object
-      required: [status, version, protocolVersions]
-      properties:
-        status: { const: ok }
-        version: { type: string }
-        protocolVersions: { type: array, items: { type: integer } }
-    Ready:
-      type: object
-      required: [status, version, checks]
-      properties:
-        status: { enum: [ready, not_ready] }
-        version: { type: string }
-        checks:
-          type: object
-          properties:
-            store: { enum: [ok, failing] }
-            migrations: { enum: [ok, pending, unknown] }
-            shutdown: { enum: ['no', 'yes'] }
-        reason: { type: string }
-    ChangeSet:
-      type: object
-      required: [id, deviceSequence, madeAt, operations]
-      properties:
-        id: { type: string, format: uuid }
-        deviceSequence: { type: integer, minimum: 1 }
-        madeAt: { type: string }
-        operations:
-          type: array
-          maxItems: 500
-          items: { $ref: '#/components/schemas/ChangeOperation' }
-    ChangeOperation:
-      type: object
-      required: [op, record]
-      properties:
-        op: { enum: [create, update, transition, delete, resolve] }
-        record: { type: string, format: uuid }
-        kind: { enum: [visit, pep] }
-        youngPerson: { type: string, format: uuid }
-        state: { type: string }
-        base: { type: integer }
-        fields: { type: object }
-        baseFields: { type: object }
-        to: { type: string }
-        reason: { type: string }
-        conflict: { type: string, format: uuid }
-        choice: { type: string }
-        value: {}
-    ChangeSetResult:
-      type: object
-      required: [changeSet, deviceSequence, verdicts, appliedAt, replayed]
-      properties:
-        changeSet: { type: string }
-        deviceSequence: { type: integer }
-        appliedAt: { type: string }
-        replayed: { type: boolean }
-        verdicts:
-          type: array
-          items:
-            type: object
-            required: [index, record, outcome]
-            properties:
-              index: { type: integer }
-              record: { type: string }
-              outcome: { enum: [applied, merged, conflict, rejected] }
-              version: { type: integer }
-              code: { type: string }
-              message: { type: string }
-              conflicts: { type: array, items: { type: string } }
-    PullPage:
-      type: object
-      required: [cursor, more, records]
-      properties:
-        cursor: { type: string }
-        more: { type: boolean }
-        removed: { type: array, items: { type: string } }
-        records:
-          type: array
-          items:
-            type: object
-            required: [id, kind, youngPerson, state, version, deleted, fields]
-            properties:
-              id: { type: string }
-              kind: { enum: [visit, pep] }
-              youngPerson: { type: string }
-              state: { type: string }
-              version: { type: integer }
-              deleted: { type: boolean }
-              fields: { type: object }
-"""#
+                    store: { enum: [ok, failing] }
+                    migrations: { enum: [ok, pending, unknown] }
+                    shutdown: { enum: ['no', 'yes'] }
+                reason: { type: string }
+            ChangeSet:
+              type: object
+              required: [id, deviceSequence, madeAt, operations]
+              properties:
+                id: { type: string, format: uuid }
+                deviceSequence: { type: integer, minimum: 1 }
+                madeAt: { type: string }
+                operations:
+                  type: array
+                  maxItems: 500
+                  items: { $ref: '#/components/schemas/ChangeOperation' }
+            ChangeOperation:
+              type: object
+              required: [op, record]
+              properties:
+                op: { enum: [create, update, transition, delete, resolve] }
+                record: { type: string, format: uuid }
+                kind: { enum: [visit, pep] }
+                youngPerson: { type: string, format: uuid }
+                state: { type: string }
+                base: { type: integer }
+                fields: { type: object }
+                baseFields: { type: object }
+                to: { type: string }
+                reason: { type: string }
+                conflict: { type: string, format: uuid }
+                choice: { type: string }
+                value: {}
+            ChangeSetResult:
+              type: object
+              required: [changeSet, deviceSequence, verdicts, appliedAt, replayed]
+              properties:
+                changeSet: { type: string }
+                deviceSequence: { type: integer }
+                appliedAt: { type: string }
+                replayed: { type: boolean }
+                verdicts:
+                  type: array
+                  items:
+                    type: object
+                    required: [index, record, outcome]
+                    properties:
+                      index: { type: integer }
+                      record: { type: string }
+                      outcome: { enum: [applied, merged, conflict, rejected] }
+                      version: { type: integer }
+                      code: { type: string }
+                      message: { type: string }
+                      conflicts: { type: array, items: { type: string } }
+            PullPage:
+              type: object
+              required: [cursor, more, records]
+              properties:
+                cursor: { type: string }
+                more: { type: boolean }
+                removed: { type: array, items: { type: string } }
+                records:
+                  type: array
+                  items:
+                    type: object
+                    required: [id, kind, youngPerson, state, version, deleted, fields]
+                    properties:
+                      id: { type: string }
+                      kind: { enum: [visit, pep] }
+                      youngPerson: { type: string }
+                      state: { type: string }
+                      version: { type: integer }
+                      deleted: { type: boolean }
+                      fields: { type: object }
+        """#
 }

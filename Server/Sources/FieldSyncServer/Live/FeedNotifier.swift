@@ -104,40 +104,60 @@ final class FeedNotifier: Sendable {
         let (stream, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let now = ContinuousClock.now
         let limits = self.limits
-        let opened: Result<(id: Int, missed: Bool), APIError> = state.withLock { state in
-            if state.shutDown {
-                return .failure(
-                    APIError(.serviceUnavailable, .unavailable, "The server is stopping; reconnect in a few seconds (nothing is lost)."))
-            }
+        let opened: Result<(id: Int, missed: Bool, open: Int), Refusal> = state.withLock { state in
+            if state.shutDown { return .failure(.stopping) }
             let held = state.perDevice[device, default: 0]
-            if held >= limits.perDevice {
-                return .failure(
-                    APIError(
-                        .tooManyRequests, .tooManyWatches,
-                        "This device already holds \(held) live-sync connections, the most one device may; close one, or wait: a dead one is noticed within \(limits.heartbeatSeconds) s.",
-                        retryAfterSeconds: limits.heartbeatSeconds))
-            }
-            if state.entries.count >= limits.total {
-                return .failure(
-                    APIError(
-                        .tooManyRequests, .tooManyWatches,
-                        "The server holds its most live-sync connections (\(limits.total)); sync by polling for now and try again later.",
-                        retryAfterSeconds: 30))
-            }
+            if held >= limits.perDevice { return .failure(.device(held)) }
+            if state.entries.count >= limits.total { return .failure(.total) }
             let id = state.nextId
             state.nextId += 1
             state.entries[id] = Entry(
                 device: device, scope: scope, wake: wake, nextHeartbeat: now + .seconds(limits.heartbeatSeconds),
                 endsAt: now + .seconds(limits.lifetimeSeconds), openedAt: now)
             state.perDevice[device] = held + 1
-            return .success((id, state.commits != commitsBefore))
+            return .success((id, state.commits != commitsBefore, state.entries.count))
         }
         switch opened {
-        case .success(let (id, missed)):
+        case .success(let (id, missed, open)):
+            ServerMetrics.watches(open: open)
             return Watch(id: id, device: device, wakes: stream, missedCommit: missed)
-        case .failure(let error):
+        case .failure(let refusal):
             wake.finish()
-            throw error
+            ServerMetrics.watchRefused(refusal.metric)
+            throw refusal.error(limits)
+        }
+    }
+
+    /// Why a watch is not opened.
+    private enum Refusal: Error {
+        case stopping
+        /// The device already holds this many.
+        case device(Int)
+        case total
+
+        var metric: String {
+            switch self {
+            case .stopping: "stopping"
+            case .device: "device"
+            case .total: "total"
+            }
+        }
+
+        func error(_ limits: WatchLimits) -> APIError {
+            switch self {
+            case .stopping:
+                APIError(.serviceUnavailable, .unavailable, "The server is stopping; reconnect in a few seconds (nothing is lost).")
+            case .device(let held):
+                APIError(
+                    .tooManyRequests, .tooManyWatches,
+                    "This device already holds \(held) live-sync connections, the most one device may; close one, or wait: a dead one is noticed within \(limits.heartbeatSeconds) s.",
+                    retryAfterSeconds: limits.heartbeatSeconds)
+            case .total:
+                APIError(
+                    .tooManyRequests, .tooManyWatches,
+                    "The server holds its most live-sync connections (\(limits.total)); sync by polling for now and try again later.",
+                    retryAfterSeconds: 30)
+            }
         }
     }
 
@@ -148,7 +168,10 @@ final class FeedNotifier: Sendable {
 
     /// Removes a watch (its connection ended, for whatever reason).
     func close(_ watch: Watch) {
-        state.withLock { $0.remove(watch.id) }?.wake.finish()
+        let (removed, open) = state.withLock { state in (state.remove(watch.id), state.entries.count) }
+        guard let removed else { return }
+        removed.wake.finish()
+        ServerMetrics.watches(open: open)
     }
 
     /// What the watch must do now, clearing it.
@@ -175,13 +198,17 @@ final class FeedNotifier: Sendable {
     /// one set check per watcher under the lock, and a wake-up that replaces any not yet taken.
     func committed(_ changes: FeedChanges) {
         guard !changes.isEmpty else { return }
-        state.withLock { state in
+        let poked = state.withLock { state in
             state.commits += 1
+            var poked = 0
             for (id, entry) in state.entries where changes.concerns(entry.scope) {
                 if entry.due.poke == nil { state.entries[id]?.due.poke = LiveSync.Poke(reason: "changes") }
                 entry.wake.yield()
+                poked += 1
             }
+            return poked
         }
+        ServerMetrics.pokes(poked)
     }
 
     /// Marks heartbeats that are due and watches whose lifetime is over.
@@ -207,6 +234,7 @@ final class FeedNotifier: Sendable {
             return dropped
         }
         for wake in dropped { wake.finish() }
+        if !dropped.isEmpty { ServerMetrics.watches(open: openWatches) }
     }
 
     /// Ends every watch (each writes its `end` event and closes) and refuses new ones: graceful
