@@ -45,6 +45,25 @@ struct LiveSyncTests {
         #expect(try Self.lines(out.stdout).contains { $0.trigger == "poke" && $0.sync.received >= 1 }, "\(out.stdout)")
     }
 
+    @Test("A young person allocated to a watching device arrives without a sync: the heartbeat sees the new scope")
+    func allocationReachesWatcher() throws {
+        let world = try TestWorld(serverArguments: ["--watch-heartbeat-seconds", "1"])
+        let alice = try world.device("alice")
+        let bob = try world.device("bob")
+        let newcomer = UUID()
+        try world.allocate(newcomer, to: "alice")
+        let id = try alice.newVisit(youngPerson: newcomer, ["purpose=Before bob joined"])
+        try alice.sync()
+        let watch = try Self.watching(bob)
+        #expect(throws: (any Error).self) { try bob.show(id) }
+
+        try world.allocate(newcomer, to: "bob", role: "co")
+        let seen = try Self.eventually { try? bob.show(id) }
+        #expect(seen?.fields["purpose"] == .string("Before bob joined"))
+        let out = try Self.stop(watch, SIGTERM)
+        #expect(try Self.lines(out.stdout).contains { $0.trigger == "poke" && $0.sync.received >= 1 }, "\(out.stdout)")
+    }
+
     @Test("A revoked device's watch ends with exit 77 and its store erased")
     func revokedWatchWipes() throws {
         // Each heartbeat checks the token: a revocation is noticed within a second here.

@@ -31,6 +31,24 @@ struct FeedNotifierTests {
         #expect(notifier.take(school).poke != nil && notifier.take(adviser).poke == nil)
     }
 
+    @Test("A device is not poked for its own change sets (it pulls after it pushes), but is when another's share the commit")
+    func ownChangesDoNotPoke() throws {
+        let notifier = FeedNotifier()
+        let device = UUID()
+        let watch = try notifier.open(device: device, scope: Self.adviser, commitsBefore: notifier.commits)
+        var own = FeedChanges(by: device)
+        own.add(.visit, youngPerson: Self.yp)
+        notifier.committed(own)
+        #expect(notifier.take(watch).poke == nil)
+        var group = FeedChanges()
+        group.formUnion(own)
+        var another = FeedChanges(by: UUID())
+        another.add(.visit, youngPerson: Self.other)
+        group.formUnion(another)
+        notifier.committed(group)
+        #expect(notifier.take(watch).poke != nil, "the commit holds another device's change too")
+    }
+
     @Test("Past the bound on young people a commit pokes every watcher of that kind")
     func wholeKind() {
         let many = Self.changes(.visit, (0...FeedChanges.maxYoungPeople).map { _ in UUID() })

@@ -86,13 +86,17 @@ extension FieldSyncDevice {
         async throws(ClientError) -> WatchOutcome
     {
         _ = try credentials()  // not enrolled: say so at once
+        // The first sync comes before the watch opens, so the watch starts from a current cursor.
+        let first = try await sync()
+        if Task.isCancelled && !first.wiped { return .stopped(last: nil) }
+        onUpdate(.synced(.start, first))
+        if first.wiped { return .wiped(first) }
         let triggers = WatchTriggers()
-        triggers.add(.start)
         let result = await withTaskGroup(of: Void.self, returning: Result<WatchOutcome, ClientError>.self) { group in
             group.addTask { await self.keepWatchConnection(triggers, options: options, onUpdate: onUpdate) }
             group.addTask { await self.watchOutbox(triggers, every: options.outboxCheckInterval) }
             group.addTask { await Self.pollWhileDegraded(triggers, every: options.pollInterval) }
-            let result = await self.syncOnTriggers(triggers, onUpdate: onUpdate)
+            let result = await self.syncOnTriggers(triggers, last: first, onUpdate: onUpdate)
             group.cancelAll()
             return result
         }
@@ -109,10 +113,10 @@ extension FieldSyncDevice {
     }
 
     /// Runs one sync per wake-up until the task is cancelled, the device is wiped, or a sync throws.
-    private func syncOnTriggers(_ triggers: WatchTriggers, onUpdate: @Sendable (WatchUpdate) -> Void) async -> Result<
-        WatchOutcome, ClientError
-    > {
-        var last: SyncReport?
+    private func syncOnTriggers(_ triggers: WatchTriggers, last first: SyncReport, onUpdate: @Sendable (WatchUpdate) -> Void) async
+        -> Result<WatchOutcome, ClientError>
+    {
+        var last: SyncReport? = first
         var wakes = triggers.wakes.makeAsyncIterator()
         // Bounded by the task: a cancelled task's stream ends.
         while await wakes.next() != nil, !Task.isCancelled {

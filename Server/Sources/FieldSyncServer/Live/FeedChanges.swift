@@ -12,6 +12,16 @@ struct FeedChanges: Sendable, Equatable {
     private(set) var youngPeople: [RecordKind: Set<UUID>] = [:]
     /// Kinds whose list of young people outgrew the bound.
     private(set) var wholeKinds: Set<RecordKind> = []
+    /// The device that sent every change here, when one did (nil: several, or none yet). Its own
+    /// watch is not poked: a device pulls after it pushes (WIRE-PROTOCOL §12), so it gets them then.
+    private(set) var onlyBy: UUID?
+
+    init() {}
+
+    /// What one change set by `device` wrote.
+    init(by device: UUID) {
+        onlyBy = device
+    }
 
     static let maxYoungPeople = 1_000
 
@@ -27,6 +37,12 @@ struct FeedChanges: Sendable, Equatable {
     }
 
     mutating func formUnion(_ other: FeedChanges) {
+        guard !other.isEmpty else { return }
+        if isEmpty {
+            onlyBy = other.onlyBy
+        } else if other.onlyBy == nil || other.onlyBy != onlyBy {
+            onlyBy = nil
+        }
         for kind in other.wholeKinds {
             wholeKinds.insert(kind)
             youngPeople[kind] = nil
@@ -34,6 +50,12 @@ struct FeedChanges: Sendable, Equatable {
         for (kind, people) in other.youngPeople {
             for person in people { add(kind, youngPerson: person) }
         }
+    }
+
+    /// Whether any change is in `scope` and not only the watching `device`'s own: at most
+    /// min(scope, changes) set lookups per kind.
+    func concerns(_ scope: AccessScope, watchedBy device: UUID) -> Bool {
+        onlyBy != device && concerns(scope)
     }
 
     /// Whether any change is in `scope`: at most min(scope, changes) set lookups per kind.

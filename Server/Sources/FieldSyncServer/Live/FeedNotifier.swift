@@ -201,7 +201,7 @@ final class FeedNotifier: Sendable {
         let poked = state.withLock { state in
             state.commits += 1
             var poked = 0
-            for (id, entry) in state.entries where changes.concerns(entry.scope) {
+            for (id, entry) in state.entries where changes.concerns(entry.scope, watchedBy: entry.device) {
                 if entry.due.poke == nil { state.entries[id]?.due.poke = LiveSync.Poke(reason: "changes") }
                 entry.wake.yield()
                 poked += 1

@@ -178,7 +178,7 @@ struct ChangeSetApplier {
             try db.cachedStatement(sql: DeviceReport.sql).execute(
                 arguments: StatementArguments(report.arguments(at: receivedAt, device: deviceKey)))
         }
-        var feedChanges = FeedChanges()
+        var feedChanges = FeedChanges(by: device.deviceId)
         for stored in recordsToStore { feedChanges.add(stored.record.kind, youngPerson: stored.record.youngPerson) }
         return AppliedChangeSet(result: result, json: json, conflicts: conflicts, feedChanges: feedChanges)
     }
