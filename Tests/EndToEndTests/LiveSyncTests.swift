@@ -127,6 +127,32 @@ struct LiveSyncTests {
         #expect(try Self.lines(out.stdout).contains { $0.trigger == "poll" && $0.sync.received >= 1 }, "\(out.stdout)")
     }
 
+    @Test("A watch through a link that cuts every answer part-way never crashes, and syncs once the link is good")
+    func cutLink() throws {
+        // Watches end every second, so the watch's own reconnections meet the cuts too.
+        let world = try TestWorld(serverArguments: ["--watch-max-seconds", "1"])
+        let proxy = try FaultProxy(upstreamPort: world.server.port)
+        defer { proxy.stop() }
+        let alice = try world.device("alice")
+        let bob = try world.device("bob", server: proxy.url)
+        let watch = try bob.start(
+            ["watch", "--poll-seconds", "1", "--for-seconds", "300", "--json"], environment: ["FIELDSYNC_TIMEOUT": "2"])
+        try Self.waitUntilConnected(watch, times: 1)
+        let id = try alice.newVisit(["purpose=Across a bad link"])
+        // Each new connection (each watch's, each sync's) is cut after this many bytes of answer.
+        for length in [0, 20, 60, 150, 300] {
+            proxy.fault = .cutAnswer(after: length)
+            if length == 150 { try alice.sync() }
+            usleep(700_000)
+            #expect(watch.isRunning, "cut at \(length): \(watch.stderr)")
+        }
+        proxy.fault = .none
+        let seen = try Self.eventually { try? bob.show(id) }
+        #expect(seen?.fields["purpose"] == .string("Across a bad link"), "\(watch.stdout)\(watch.stderr)")
+        let out = try Self.stop(watch, SIGTERM)
+        #expect(!out.stderr.contains("Fatal error"), "\(out.stdout)\(out.stderr)")
+    }
+
     @Test("The watch endpoint: server-sent events, a poke for a change in scope, and a bounded number of watches per device")
     func watchEndpointOnTheWire() async throws {
         let world = try TestWorld(serverArguments: ["--watches-per-device", "2"])

@@ -6,7 +6,7 @@ import Synchronization
 /// How ``FieldSyncDevice/watch(options:onUpdate:)`` behaves.
 public struct WatchOptions: Sendable {
     /// A full sync this often while live sync is unavailable (the server is down, refuses the
-    /// watch, or has no watch endpoint). Never while the watch connection is open.
+    /// watch, or has no watch endpoint), or while the last sync failed; never else.
     public var pollInterval: Duration
     /// How often the store is checked for new edits (made by this process or another one).
     public var outboxCheckInterval: Duration
@@ -48,6 +48,8 @@ public enum WatchTrigger: String, Codable, Sendable, CaseIterable {
     case localEdit = "local-edit"
     /// The server said the feed moved.
     case poke
+    /// The last sync could not reach the server though the watch is open: tried again every poll interval.
+    case retry
     /// Live sync is unavailable: the periodic full sync.
     case poll
 }
@@ -92,10 +94,11 @@ extension FieldSyncDevice {
         onUpdate(.synced(.start, first))
         if first.wiped { return .wiped(first) }
         let triggers = WatchTriggers()
+        triggers.lastSyncFailed = !first.reachable
         let result = await withTaskGroup(of: Void.self, returning: Result<WatchOutcome, ClientError>.self) { group in
             group.addTask { await self.keepWatchConnection(triggers, options: options, onUpdate: onUpdate) }
             group.addTask { await self.watchOutbox(triggers, every: options.outboxCheckInterval) }
-            group.addTask { await Self.pollWhileDegraded(triggers, every: options.pollInterval) }
+            group.addTask { await Self.pollWhileNeeded(triggers, every: options.pollInterval) }
             let result = await self.syncOnTriggers(triggers, last: first, onUpdate: onUpdate)
             group.cancelAll()
             return result
@@ -129,6 +132,7 @@ extension FieldSyncDevice {
             // A sync cut short by the user's stop is not reported as the server being unreachable.
             if Task.isCancelled && !report.wiped { break }
             onUpdate(.synced(trigger, report))
+            triggers.lastSyncFailed = !report.reachable
             last = report
             if report.wiped { return .success(.wiped(report)) }
         }
@@ -153,10 +157,14 @@ extension FieldSyncDevice {
         try store.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM outbox") }
     }
 
-    private static func pollWhileDegraded(_ triggers: WatchTriggers, every interval: Duration) async {
+    private static func pollWhileNeeded(_ triggers: WatchTriggers, every interval: Duration) async {
         while !Task.isCancelled {
             do { try await Task.sleep(for: interval) } catch { return }
-            if !triggers.isLive { triggers.add(.poll) }
+            if !triggers.isLive {
+                triggers.add(.poll)
+            } else if triggers.lastSyncFailed {
+                triggers.add(.retry)
+            }
         }
     }
 
@@ -294,6 +302,7 @@ final class WatchTriggers: Sendable {
     private struct State {
         var pending: Set<WatchTrigger> = []
         var live = false
+        var lastSyncFailed = false
     }
 
     private let state = Mutex(State())
@@ -318,6 +327,12 @@ final class WatchTriggers: Sendable {
     }
 
     var isLive: Bool { state.withLock { $0.live } }
+
+    /// Whether the last sync could not reach the server (a poke's pull cut off): it is retried by the poll.
+    var lastSyncFailed: Bool {
+        get { state.withLock { $0.lastSyncFailed } }
+        set { state.withLock { $0.lastSyncFailed = newValue } }
+    }
 
     /// Sets whether the watch connection is open; true when that changed.
     func setLive(_ live: Bool) -> Bool {
