@@ -81,6 +81,30 @@ struct LiveSyncTests {
         #expect(status.device == nil && status.records == 0)
     }
 
+    @Test("watch's exit codes: 2 for a bad option, 1 when the server refuses the device, 75 when stopped while unreachable")
+    func exitCodes() throws {
+        let world = try TestWorld()
+        let alice = try world.device("alice")
+        #expect(try alice.run(["watch", "--poll-seconds", "0"]).status == 2)
+
+        // A sign-in that lapses at once: the watch's first sync meets token_expired.
+        let ticket = try world.admin(["device", "enrol", "--user", "alice", "--token-lifetime-seconds", "1", "--json"]).stdout
+        let code = try #require(try JSONDecoder().decode([String: String].self, from: Data(ticket.utf8))["code"])
+        let lapsed = Device(
+            store: world.root.appendingPathComponent("lapsed.sqlite").path, keyDirectory: world.keyDirectory, youngPerson: world.youngPerson
+        )
+        #expect(try lapsed.run(["enrol", "--server", world.server.url, "--code", code]).succeeded)
+        usleep(1_500_000)
+        let refused = try lapsed.run(["watch", "--for-seconds", "60"])
+        #expect(refused.status == 1 && refused.stderr.contains("[token_expired]"), "\(refused.stderr)")
+
+        world.server.stop()
+        _ = try alice.newVisit(["purpose=Kept while the server is away"])
+        let away = try alice.run(["watch", "--for-seconds", "2", "--poll-seconds", "1"])
+        #expect(away.status == 75, "\(away.stdout)\(away.stderr)")
+        #expect(try alice.status().unsent == 1)
+    }
+
     @Test("Edits another fieldsync process makes to the watching device's store are sent without a sync")
     func otherProcessEditsArePushed() throws {
         let world = try TestWorld()
