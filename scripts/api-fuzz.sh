@@ -29,7 +29,10 @@ admin team add --name north >/dev/null
 admin user add --name fuzz --role TM --team north >/dev/null
 code="$(admin device enrol --user fuzz --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])')"
 
-"$bin/fieldsync-server" serve --data "$work/data" --port 0 --log-level warning --access-log off >"$work/out" 2>"$work/err" &
+# A live-sync watch (GET /v1/changes/watch) streams until its lifetime ends: 2 s here, so every
+# watch the fuzzer opens ends well inside its request timeout, with a well-formed `end` event.
+"$bin/fieldsync-server" serve --data "$work/data" --port 0 --log-level warning --access-log off --watch-max-seconds 2 \
+  >"$work/out" 2>"$work/err" &
 server_pid=$!
 port=""
 for _ in $(seq 1 300); do

@@ -21,9 +21,9 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Which workloads to report, comma-separated: w1,w2,w3,w4,w5. W1 always runs, as the data the others use.",
+            "Which workloads to report, comma-separated: w1,w2,w3,w4,w5,live. W1 always runs, as the data the others use.",
             discussion:
-                "w4 (not in the default) loads the store to --w4-records through the API and repeats W2's incremental pull on it; at a million records it takes several minutes and about 5 GB of disk. w5 (not in the default: 250 more users and devices to set up) pushes W1 again from fresh devices while 200 other devices pull in a loop, and compares with W1 alone."
+                "w4 (not in the default) loads the store to --w4-records through the API and repeats W2's incremental pull on it; at a million records it takes several minutes and about 5 GB of disk. w5 (not in the default: 250 more users and devices to set up) pushes W1 again from fresh devices while 200 other devices pull in a loop, and compares with W1 alone. live (not in the default: 101 more users and devices) measures live sync: 100 devices watch while one pushes a record at a time; from each acknowledged push to each watcher holding the record."
         ))
     var workloads = "w1,w2,w3"
 
@@ -80,7 +80,7 @@ struct BenchCommand: AsyncParsableCommand {
         for part in workloads.split(separator: ",") {
             let name = part.trimmingCharacters(in: .whitespaces).lowercased()
             guard let workload = Workload(rawValue: name) else {
-                throw ValidationError("'\(name)' is not a workload; use w1, w2, w3, w4 and/or w5.")
+                throw ValidationError("'\(name)' is not a workload; use w1, w2, w3, w4, w5 and/or live.")
             }
             chosen.insert(workload)
         }

@@ -3,7 +3,7 @@ import Foundation
 
 /// The workloads this executable implements.
 enum Workload: String, CaseIterable, Sendable, Codable {
-    case w1, w2, w3, w4, w5
+    case w1, w2, w3, w4, w5, live
 }
 
 /// What every run does.
@@ -97,11 +97,15 @@ enum BenchRun {
         let w1Names = (0..<plan.devices).map { String(format: "bench-w1-%03d", $0 + 1) }
         // W5's pullers are advisers, each co-worker for one W1 young person.
         let w5Names = plan.workloads.contains(.w5) ? (0..<W5Mixed.pullers).map { String(format: "bench-w5-pull-%03d", $0 + 1) } : []
+        // The live-sync workload's watchers are advisers, co-workers of the young person its pusher is key worker for.
+        let liveNames =
+            plan.workloads.contains(.live)
+            ? ["bench-live-pusher"] + (0..<LiveSyncLatency.watchers).map { String(format: "bench-live-watch-%03d", $0 + 1) } : []
         let users: [(name: String, role: String)] =
             w1Names.map { ($0, "PA") } + [
                 ("bench-w2-reader", "TM"), ("bench-w2-writer", "PA"), ("bench-w3-a", "PA"), ("bench-w3-b", "PA"),
                 ("bench-verifier", "TM"),
-            ] + w5Names.map { ($0, "PA") }
+            ] + w5Names.map { ($0, "PA") } + liveNames.map { ($0, "PA") }
         let admin = AdminCLI(
             binary: plan.serverBinary, dataDirectory: server.dataDirectory,
             scratchDirectory: URL(fileURLWithPath: server.dataDirectory).deletingLastPathComponent().path)
@@ -125,7 +129,11 @@ enum BenchRun {
             let w1YoungPeople = Set(allocations.map(\.youngPerson)).sorted { $0.uuidString < $1.uuidString }
             let w3CoWorkers =
                 plan.workloads.contains(.w3) ? ["bench-w3-a", "bench-w3-b"].flatMap { user in w1YoungPeople.map { (user, $0) } } : []
-            _ = try await Blocking.inLanes(coWorkers + w3CoWorkers, lanes: adminLanes) {
+            if let pusher = liveNames.first {
+                try await Blocking.run { try admin.allocate(youngPerson: LiveSyncLatency.youngPerson, user: pusher) }
+            }
+            let liveCoWorkers = liveNames.dropFirst().map { ($0, LiveSyncLatency.youngPerson) }
+            _ = try await Blocking.inLanes(coWorkers + w3CoWorkers + liveCoWorkers, lanes: adminLanes) {
                 try admin.allocate(youngPerson: $0.1, user: $0.0, role: "co")
             }
             findings.note(
@@ -148,6 +156,7 @@ enum BenchRun {
         }
         devices += w5Pushers
         let w5Pullers = Array(devices[(plan.devices + 5)..<(plan.devices + 5 + w5Names.count)])
+        let liveDevices = Array(devices[(plan.devices + 5 + w5Names.count)..<(plan.devices + 5 + w5Names.count + liveNames.count)])
         let w1Devices = Array(devices.prefix(plan.devices))
         let reader = devices[plan.devices]
         let writer = devices[plan.devices + 1]
@@ -167,6 +176,7 @@ enum BenchRun {
         }
         guard plan.workloads.contains(.w2) || plan.workloads.contains(.w3) || plan.workloads.contains(.w4) else {
             if plan.workloads.contains(.w5) { findings.append(try await w5(plan, w1.findings, w5Pushers, w5Pullers, server)) }
+            if plan.workloads.contains(.live) { findings.append(try await live(liveDevices, server)) }
             return finish(findings, server)
         }
 
@@ -185,6 +195,7 @@ enum BenchRun {
                     server: server))
         }
         if plan.workloads.contains(.w5) { findings.append(try await w5(plan, w1.findings, w5Pushers, w5Pullers, server)) }
+        if plan.workloads.contains(.live) { findings.append(try await live(liveDevices, server)) }
         if plan.workloads.contains(.w4) {
             findings.append(
                 try await W4Scale.run(
@@ -201,6 +212,12 @@ enum BenchRun {
         Progress.say("W5: \(pushers.count) devices push as in W1 while \(pullers.count) devices pull in a loop")
         return try await W5Mixed.run(
             pushers: pushers, pullers: pullers, baseline: w1, server: server, pauseMilliseconds: plan.w5PauseMilliseconds)
+    }
+
+    private static func live(_ devices: [DeviceClient], _ server: ServerProcess) async throws -> Findings {
+        Progress.say(
+            "Live sync: \(LiveSyncLatency.watchers) devices watch while one pushes \(LiveSyncLatency.rounds) records, one at a time")
+        return try await LiveSyncLatency.run(pusher: devices[0], watchers: Array(devices.dropFirst()), port: server.port)
     }
 
     private static func finish(_ findings: Findings, _ server: ServerProcess) -> Findings {

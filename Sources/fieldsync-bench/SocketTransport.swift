@@ -83,6 +83,13 @@ final class SocketTransport: DeviceTransport, @unchecked Sendable {
     }
 
     private func connect() throws {
+        fd = try Self.openSocket(host: host, port: port, timeoutSeconds: Self.timeoutSeconds)
+        pending = []
+    }
+
+    /// A blocking TCP connection to the loopback server (never any other address), with
+    /// TCP_NODELAY and read and write time limits.
+    static func openSocket(host: String, port: Int, timeoutSeconds: Int) throws -> Int32 {
         guard host == ServerProcess.host else { throw BenchError("Refusing to connect to \(host): loopback only.") }
         let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socketFD >= 0 else { throw BenchError("socket() failed: errno \(errno)") }
@@ -105,11 +112,10 @@ final class SocketTransport: DeviceTransport, @unchecked Sendable {
         }
         var one: Int32 = 1
         _ = setsockopt(socketFD, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        var timeout = timeval(tv_sec: Self.timeoutSeconds, tv_usec: 0)
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         _ = setsockopt(socketFD, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         _ = setsockopt(socketFD, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        fd = socketFD
-        pending = []
+        return socketFD
     }
 
     private func disconnect() {

@@ -65,6 +65,12 @@ struct TargetVerdict: Codable, Sendable {
             verdicts.append(
                 TargetVerdict(target: "W5 push with pullers >= 0.8x W1 alone", figure: "w5.rateRatio", median: ratio, met: ratio >= 0.8))
         }
+        if let p99 = median("live.p99") {
+            verdicts.append(
+                TargetVerdict(
+                    target: "Live sync: acknowledged push to 100 watchers holding it, p99 < 250 ms", figure: "live.p99", median: p99,
+                    met: p99 < 250))
+        }
         return verdicts
     }
 }

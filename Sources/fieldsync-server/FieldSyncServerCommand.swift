@@ -136,6 +136,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Days an authorised visit or finalised PEP, synced and unchanged, stays on a device (fetched again on demand).")
     var deviceRetentionDays = DevicePolicy.standard.retentionSeconds / DevicePolicy.secondsPerDay
 
+    @Option(help: "Live sync: seconds between heartbeats on a watch (each also checks the device is not revoked); 1 to 30.")
+    var watchHeartbeatSeconds = WatchLimits().heartbeatSeconds
+
+    @Option(help: "Live sync: end each watch after this many seconds (the device reconnects at once); 1 to 3600.")
+    var watchMaxSeconds = WatchLimits().lifetimeSeconds
+
+    @Option(help: "Live sync: open watches one device may hold (then 429 too_many_watches).")
+    var watchesPerDevice = WatchLimits().perDevice
+
+    @Option(help: "Live sync: open watches in all (each holds a connection; keep the open-file limit above it).")
+    var maxWatches = WatchLimits().total
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535.") }
         if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be from 0 to 65535.") }
@@ -159,6 +171,12 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError(
                 "--offline-erase-days must not be less than --offline-lease-days: records are erased only after they are locked.")
         }
+        guard (1...LiveSync.maxHeartbeatSeconds).contains(watchHeartbeatSeconds) else {
+            throw ValidationError("--watch-heartbeat-seconds must be from 1 to \(LiveSync.maxHeartbeatSeconds).")
+        }
+        guard (1...3_600).contains(watchMaxSeconds) else { throw ValidationError("--watch-max-seconds must be from 1 to 3600.") }
+        guard (1...100).contains(watchesPerDevice) else { throw ValidationError("--watches-per-device must be from 1 to 100.") }
+        guard (1...1_000_000).contains(maxWatches) else { throw ValidationError("--max-watches must be from 1 to 1000000.") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
         }
@@ -189,6 +207,10 @@ struct Serve: AsyncParsableCommand {
                 offlineLeaseSeconds: offlineLeaseDays * DevicePolicy.secondsPerDay,
                 offlineEraseSeconds: offlineEraseDays * DevicePolicy.secondsPerDay,
                 retentionSeconds: deviceRetentionDays * DevicePolicy.secondsPerDay)
+            configuration.watch.heartbeatSeconds = watchHeartbeatSeconds
+            configuration.watch.lifetimeSeconds = watchMaxSeconds
+            configuration.watch.perDevice = watchesPerDevice
+            configuration.watch.total = maxWatches
             return configuration
         }()
         let app = try FieldSyncServer.makeApplication(configuration: configuration, logger: logger) { port in

@@ -15,7 +15,7 @@ struct ServeSettings {
         "data", "host", "port", "max-body-bytes", "log-level", "log-format", "access-log", "metrics-port", "metrics-host",
         "audit-key-file", "audit-anchor-interval-seconds", "idle-timeout-seconds", "header-read-timeout-seconds",
         "enrol-failures-per-minute", "enrol-failures-per-minute-overall", "read-audit", "offline-lease-days", "offline-erase-days",
-        "device-retention-days",
+        "device-retention-days", "watch-heartbeat-seconds", "watch-max-seconds", "watches-per-device", "max-watches",
     ]
 
     /// Where a setting came from.

@@ -3,9 +3,11 @@ import Foundation
 /// The `--json` printer: pretty, sorted keys, and every UUID in lower case, as the text output
 /// writes them (Foundation's `JSONEncoder` writes a `UUID` upper case).
 enum CLIJSON {
-    static func encode<T: Encodable>(_ value: T) throws -> String {
+    /// `pretty: false` writes one line (`watch --json` prints one document a line).
+    static func encode<T: Encodable>(_ value: T, pretty: Bool = true) throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting =
+            pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         var bytes = [UInt8](try encoder.encode(value))
         lowercaseUUIDStrings(&bytes)
         return String(decoding: bytes, as: UTF8.self)

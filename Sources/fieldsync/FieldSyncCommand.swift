@@ -14,7 +14,8 @@ struct FieldSyncCommand: AsyncParsableCommand {
         version: FieldSyncVersion.current,
         subcommands: [
             Enrol.self, VisitCommands.self, PepCommands.self, SetFields.self, Transition.self, Delete.self, Show.self, ListRecords.self,
-            Sync.self, Status.self, Retire.self, History.self, ConflictsList.self, ConflictCommands.self, Verdicts.self, Export.self,
+            Sync.self, WatchCommand.self, Status.self, Retire.self, History.self, ConflictsList.self, ConflictCommands.self, Verdicts.self,
+            Export.self,
             Report.self,
             Fields.self,
         ])

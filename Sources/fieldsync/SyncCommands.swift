@@ -65,13 +65,7 @@ enum SyncOutput {
         try options.confirm(report) {
             var lines: [String] = []
             if let done, report.reachable { lines.append(done) }
-            lines.append(
-                "sent \(report.sent), applied \(report.applied), merged \(report.merged), conflicts \(report.conflicted), refused \(report.refused), received \(report.received), unsent \(report.unsent)"
-                    + (report.removed > 0 ? ", removed \(report.removed) (moved to another worker)" : "")
-                    + (report.released > 0
-                        ? ", released \(report.released) (authorised or finalised; fetched again by fieldsync show)" : "")
-                    + (report.viewsUploaded > 0 ? ", views sent to the audit trail \(report.viewsUploaded)" : "")
-            )
+            lines.append(counts(report))
             if let message = report.viewsMessage { lines.append(message) }
             for refusal in report.refusals {
                 lines.append(
@@ -80,6 +74,16 @@ enum SyncOutput {
             }
             return lines.joined(separator: "\n")
         }
+    }
+}
+
+extension SyncOutput {
+    /// A sync's counts on one line.
+    static func counts(_ report: SyncReport) -> String {
+        "sent \(report.sent), applied \(report.applied), merged \(report.merged), conflicts \(report.conflicted), refused \(report.refused), received \(report.received), unsent \(report.unsent)"
+            + (report.removed > 0 ? ", removed \(report.removed) (moved to another worker)" : "")
+            + (report.released > 0 ? ", released \(report.released) (authorised or finalised; fetched again by fieldsync show)" : "")
+            + (report.viewsUploaded > 0 ? ", views sent to the audit trail \(report.viewsUploaded)" : "")
     }
 }
 

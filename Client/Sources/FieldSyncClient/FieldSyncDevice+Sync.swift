@@ -40,20 +40,23 @@ public struct SyncProgress: Sendable {
 
 extension FieldSyncDevice {
     /// Runs `body` with a connection to this device's server (as enrolled), and closes the
-    /// connection after, whatever `body` did. A sync is one session: one connection.
-    func withConnection<T>(_ body: (ServerConnection) async throws(ClientError) -> T) async throws(ClientError) -> T {
+    /// connection after, whatever `body` did. A sync is one session: one connection. `timeout`
+    /// replaces the request timeout (a live-sync watch waits longer in silence).
+    func withConnection<T>(timeout: Duration? = nil, _ body: (ServerConnection) async throws(ClientError) -> T) async throws(ClientError)
+        -> T
+    {
         let (server, token): (String?, String?) = try store.read { db in
             (try store.setting(SettingKey.server, in: db), try store.setting(SettingKey.token, in: db))
         }
         guard let server, let sealedToken = token.flatMap({ Data(base64Encoded: $0) }) else { throw ClientError.notEnrolled() }
         let plain = String(decoding: try store.cipher.open(sealedToken, for: .setting(SettingKey.token)), as: UTF8.self)
-        return try await withConnection(server: server, token: plain, body)
+        return try await withConnection(server: server, token: plain, timeout: timeout, body)
     }
 
     func withConnection<T>(
-        server: String, token: String?, _ body: (ServerConnection) async throws(ClientError) -> T
+        server: String, token: String?, timeout: Duration? = nil, _ body: (ServerConnection) async throws(ClientError) -> T
     ) async throws(ClientError) -> T {
-        let connection = try ServerConnection(server: server, token: token, timeout: requestTimeout)
+        let connection = try ServerConnection(server: server, token: token, timeout: timeout ?? requestTimeout)
         do {
             let result = try await body(connection)
             await connection.close()
@@ -68,8 +71,15 @@ extension FieldSyncDevice {
     /// how many change sets it holds unsent and how old the oldest is.
     func healthHeaders() throws(ClientError) -> [String: String] {
         let (unsent, oldest): (Int, String?) = try store.read { db in
-            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0, try String.fetchOne(db, sql: "SELECT MIN(made_at) FROM outbox"))
+            (
+                try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM outbox")) ?? 0,
+                try String.fetchOne(db.cachedStatement(sql: "SELECT MIN(made_at) FROM outbox"))
+            )
         }
+        return Self.healthHeaders(unsent: unsent, oldest: oldest)
+    }
+
+    static func healthHeaders(unsent: Int, oldest: String?) -> [String: String] {
         var headers = [WireProtocol.unsentHeader: String(unsent)]
         if let oldest = oldest.flatMap(WireTime.parse) {
             headers[WireProtocol.oldestUnsentHeader] = String(max(0, Int(Date().timeIntervalSince(oldest))))
@@ -123,20 +133,27 @@ extension FieldSyncDevice {
         let total = try store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
         // Bounded: each round answers or drops the oldest entry, or stops.
         for _ in 0..<total {
+            // (The outbox's `attempts` column is no longer written: nothing read it, and counting
+            // cost a commit, with its fsync, for every change set sent.)
+            // The oldest entry and how many are waiting, in one read: the entry is the oldest
+            // unsent, so its time is the health report's too (no second read per request).
             guard
-                let (sequence, sealed) = try store.read({ db -> (Int64, Data)? in
-                    try Row.fetchOne(db, sql: "SELECT sequence, body FROM outbox ORDER BY sequence LIMIT 1").map {
-                        ($0["sequence"], $0["body"])
+                let (sequence, sealed, madeAt, unsent) = try store.read({ db -> (Int64, Data, String, Int)? in
+                    try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, body, made_at FROM outbox ORDER BY sequence LIMIT 1")).map {
+                        (
+                            $0["sequence"], $0["body"], $0["made_at"],
+                            try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM outbox")) ?? 1
+                        )
                     }
                 })
             else { return }
             let body = try store.cipher.open(sealed, for: .outbox(sequence))
-            try store.write { db in
-                try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1 WHERE sequence = ?", arguments: [sequence])
-            }
-            let answer = try await connection.send(.post, "v1/changesets", body: body, headers: try healthHeaders())
+            let answer = try await connection.send(
+                .post, "v1/changesets", body: body, headers: Self.healthHeaders(unsent: unsent, oldest: madeAt))
             let changeSet: ChangeSet
-            do { changeSet = try decoder.decode(ChangeSet.self, from: body) } catch { throw .storage(error) }
+            do { changeSet = try ChangeSetFastDecoder.decode(body) ?? decoder.decode(ChangeSet.self, from: body) } catch {
+                throw .storage(error)
+            }
             report.sent += 1
             switch answer.status {
             case 200:
@@ -178,11 +195,12 @@ extension FieldSyncDevice {
                 let entry = StoredVerdict(
                     changeSet: changeSet.id, index: verdict.index, record: verdict.record, outcome: verdict.outcome, code: verdict.code,
                     message: verdict.message, version: verdict.version, receivedAt: now, operation: op)
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         INSERT OR REPLACE INTO verdicts(change_set, op_index, record, outcome, code, message, version, received_at, operation)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
+                        """
+                ).execute(
                     arguments: [
                         changeSet.id.uuidString, verdict.index, verdict.record.uuidString, verdict.outcome.rawValue, verdict.code,
                         try verdict.message.map {
@@ -193,8 +211,8 @@ extension FieldSyncDevice {
                     ])
                 stored.append(entry)
             }
-            try db.execute(sql: "DELETE FROM outbox WHERE sequence = ?", arguments: [sequence])
-            try db.execute(sql: "DELETE FROM outbox_records WHERE sequence = ?", arguments: [sequence])
+            try db.cachedStatement(sql: "DELETE FROM outbox WHERE sequence = ?").execute(arguments: [sequence])
+            try db.cachedStatement(sql: "DELETE FROM outbox_records WHERE sequence = ?").execute(arguments: [sequence])
             for verdict in verdicts {
                 if verdict.outcome == .rejected {
                     // A refused edit never reaches the server's copy: show the record without it again.

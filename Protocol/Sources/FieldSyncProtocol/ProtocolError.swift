@@ -53,6 +53,8 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     // 408/429
     case requestTimeout = "request_timeout"
     case rateLimited = "rate_limited"
+    /// Past the server's bounds on live-sync connections (per device or in all); `Retry-After` says when to try again.
+    case tooManyWatches = "too_many_watches"
     // 5xx
     case internalError = "internal_error"
     case unavailable = "unavailable"

@@ -113,6 +113,28 @@ final class RawHTTP {
         return nil
     }
 
+    /// Bytes ``read(until:)`` read past what it returned, for its next call.
+    private var unread = Data()
+
+    /// Reads until `marker` has arrived and returns everything up to it and including it (nil if
+    /// the connection ended or the time limit passed first); what came after is kept for the next
+    /// call. For a streamed answer (a live-sync watch), read from its first byte.
+    func read(until marker: String) -> String? {
+        let needle = Data(marker.utf8)
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        for _ in 0..<100_000 {
+            if let range = unread.range(of: needle) {
+                let text = String(decoding: unread[..<range.upperBound], as: UTF8.self)
+                unread = Data(unread[range.upperBound...])
+                return text
+            }
+            let n = recv(fd, &chunk, chunk.count, 0)
+            if n <= 0 { return nil }
+            unread.append(contentsOf: chunk[0..<n])
+        }
+        return nil
+    }
+
     /// Reads and drops until the server ends the connection; true if it did within the time limit.
     func waitForClose() -> Bool {
         var chunk = [UInt8](repeating: 0, count: 65536)

@@ -119,6 +119,12 @@ struct Device: Sendable {
             })
     }
 
+    /// Starts a command against the store and returns at once (`fieldsync watch`).
+    func start(_ arguments: [String], environment: [String: String] = [:]) throws -> RunningCommand {
+        try ProcessRunner.start(
+            Binaries.client, arguments + ["--store", store], environment: environment.merging(["FIELDSYNC_KEY_DIR": keyDirectory]) { $1 })
+    }
+
     /// Runs a command with --json and decodes its output; fails the test's throw if it exited non-zero.
     func json<T: Decodable>(_ type: T.Type, _ arguments: [String], stdin: String? = nil) throws -> T {
         let out = try run(arguments + ["--json"], stdin: stdin)

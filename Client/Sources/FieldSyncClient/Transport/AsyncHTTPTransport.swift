@@ -63,6 +63,27 @@
             }
         }
 
+        func stream(_ request: TransportRequest, onChunk: @escaping @Sendable (Data) async -> Bool) async throws(TransportFailure)
+            -> TransportAnswer
+        {
+            do {
+                // The read timeout (`timeout`) finds a silent connection; the deadline only bounds the whole.
+                let response = try await client.execute(
+                    Self.clientRequest(request), deadline: .now() + .seconds(maxStreamDuration.components.seconds))
+                guard response.status == .ok else {
+                    let body = try await response.body.collect(upTo: maxAnswerBytes)
+                    return TransportAnswer(
+                        status: Int(response.status.code), headers: Self.headers(response), body: Data(body.readableBytesView))
+                }
+                for try await chunk in response.body {
+                    if await !onChunk(Data(chunk.readableBytesView)) { break }
+                }
+                return TransportAnswer(status: 200, headers: Self.headers(response), body: Data())
+            } catch {
+                throw Self.failure(error)
+            }
+        }
+
         func shutdown() async {
             // Nothing is in flight when a session ends; a failure to close cleanly leaves nothing to do.
             try? await client.shutdown()

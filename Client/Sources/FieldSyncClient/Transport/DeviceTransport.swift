@@ -56,12 +56,22 @@ protocol DeviceTransport: Sendable {
     /// in memory (a 100,000-record export). Any other answer's body is returned.
     func download(_ request: TransportRequest, into file: FileHandle) async throws(TransportFailure) -> TransportAnswer
 
+    /// Sends a request whose answer is a stream (live sync's server-sent events): a 200 answer's
+    /// body goes to `onChunk` piece by piece as it arrives, until `onChunk` returns false, the
+    /// server ends the answer, the connection breaks, the server is silent for longer than the
+    /// transport's timeout, or the calling task is cancelled. Any other answer is returned whole.
+    func stream(_ request: TransportRequest, onChunk: @escaping @Sendable (Data) async -> Bool) async throws(TransportFailure)
+        -> TransportAnswer
+
     /// Closes the connections and releases the transport. Called once, at the end of a session.
     func shutdown() async
 }
 
 /// The largest answer read into memory: a pull page at the largest page size is far below it.
 let maxAnswerBytes = 256 * 1024 * 1024
+
+/// The longest one streamed answer may last: far past any server's watch lifetime (at most an hour).
+let maxStreamDuration = Duration.seconds(2 * 3600)
 
 /// The transport for this platform.
 func makePlatformTransport(timeout: Duration) -> any DeviceTransport {

@@ -48,10 +48,23 @@ final class ServerConnection: Sendable {
         }
     }
 
+    /// GETs a streamed answer (live sync's server-sent events): each piece of a 200 body goes to
+    /// `onChunk` as it arrives, until it returns false, the server ends the answer, or the
+    /// connection fails; returns the answer (with the body of any other status).
+    func stream(
+        _ path: String, query: [URLQueryItem], headers: [String: String] = [:], onChunk: @escaping @Sendable (Data) async -> Bool
+    ) async throws(ClientError) -> TransportAnswer {
+        let request = try request(.get, path, query: query, body: nil, headers: headers, accept: "text/event-stream")
+        do { return try await transport.stream(request, onChunk: onChunk) } catch {
+            throw ClientError.unreachable(error, server: baseURL.absoluteString)
+        }
+    }
+
     func close() async { await transport.shutdown() }
 
     private func request(
-        _ verb: HTTPVerb, _ path: String, query: [URLQueryItem], body: Data?, headers extra: [String: String]
+        _ verb: HTTPVerb, _ path: String, query: [URLQueryItem], body: Data?, headers extra: [String: String],
+        accept: String = "application/json"
     ) throws(ClientError) -> TransportRequest {
         var components = URLComponents(url: baseURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)
         if !query.isEmpty { components?.queryItems = query }
@@ -59,7 +72,7 @@ final class ServerConnection: Sendable {
         var headers: [(name: String, value: String)] = [
             (WireProtocol.versionHeader, String(WireProtocol.version)),
             (WireProtocol.clientHeader, Self.clientName),
-            ("Accept", "application/json"),
+            ("Accept", accept),
         ]
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
         if body != nil { headers.append(("Content-Type", "application/json")) }

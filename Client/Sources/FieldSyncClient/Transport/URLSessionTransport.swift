@@ -38,6 +38,34 @@
             }
         }
 
+        func stream(_ request: TransportRequest, onChunk: @escaping @Sendable (Data) async -> Bool) async throws(TransportFailure)
+            -> TransportAnswer
+        {
+            do {
+                // `timeoutIntervalForRequest` is the longest silence between two pieces of the answer.
+                let (bytes, response) = try await session.bytes(for: Self.urlRequest(request))
+                guard (response as? HTTPURLResponse)?.statusCode == 200 else {
+                    var body = Data()
+                    for try await byte in bytes {
+                        guard body.count < maxAnswerBytes else { throw TransportFailure.answerTooLarge(limit: maxAnswerBytes) }
+                        body.append(byte)
+                    }
+                    return Self.answer(response, body: body)
+                }
+                // Server-sent events are lines: hand them on a line at a time.
+                var line = Data()
+                for try await byte in bytes {
+                    line.append(byte)
+                    guard byte == UInt8(ascii: "\n") || line.count >= 65_536 else { continue }
+                    if await !onChunk(line) { break }
+                    line.removeAll(keepingCapacity: true)
+                }
+                return Self.answer(response, body: Data())
+            } catch {
+                throw Self.failure(error)
+            }
+        }
+
         func shutdown() async { session.finishTasksAndInvalidate() }
 
         private static func urlRequest(_ request: TransportRequest) -> URLRequest {

@@ -32,6 +32,8 @@ public struct ServerConfiguration: Sendable {
     public var metrics: MetricsListener?
     /// Devices' offline lease, erase limit and retention, unless set for a device at enrolment.
     public var devicePolicy = DevicePolicy.standard
+    /// Live sync's bounds (`GET /v1/changes/watch`).
+    public var watch = WatchLimits()
 
     public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 8787, maxBodyBytes: Int = WireProtocol.defaultMaxBodyBytes) {
         self.dataDirectory = dataDirectory
@@ -61,10 +63,12 @@ public enum FieldSyncServer {
         router.add(middleware: ErrorMiddleware<BasicRequestContext>(logger: logger))
         router.add(middleware: PeerAddressMiddleware<BasicRequestContext>())
         let admin = AdminService(database: database)
-        let writer = GroupCommitWriter(database: database, checkpointer: checkpointer, logger: logger)
+        let notifier = FeedNotifier(limits: configuration.watch)
+        let writer = GroupCommitWriter(database: database, checkpointer: checkpointer, logger: logger, notifier: notifier)
+        let authenticator = DeviceAuthenticator(database: database, securityAudit: securityAudit)
         let routes = SyncRoutes(
             database: database, writer: writer,
-            authenticator: DeviceAuthenticator(database: database, securityAudit: securityAudit),
+            authenticator: authenticator,
             feed: FeedReader(database: database, writer: writer, auditMode: configuration.readAudit),
             histories: HistoryReader(database: database), admin: admin,
             readAudit: ReadAudit(writer: writer, mode: configuration.readAudit),
@@ -74,12 +78,14 @@ public enum FieldSyncServer {
                 limiter: AttemptLimiter(
                     perAddressPerMinute: configuration.enrolFailuresPerMinute,
                     overallPerMinute: configuration.enrolFailuresPerMinuteOverall),
-                securityAudit: securityAudit, logger: logger))
+                securityAudit: securityAudit, logger: logger),
+            watch: WatchEndpoint(authenticator: authenticator, notifier: notifier))
         let readiness = Readiness()
         HealthRoutes(database: database, readiness: readiness).register(on: router)
         routes.register(on: router)
         var services: [any Service] = [
             ShutdownWatcher(readiness: readiness), checkpointer, securityAudit, SideWriteFlusher(writer: writer),
+            WatchTicker(notifier: notifier),
         ]
         if let interval = configuration.auditAnchorInterval {
             services.append(AuditAnchorLog(database: database, logger: logger, interval: interval))

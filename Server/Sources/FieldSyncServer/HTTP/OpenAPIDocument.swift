@@ -146,6 +146,39 @@ enum OpenAPIDocument {
                 '401': { $ref: '#/components/responses/Error' }
                 '403': { $ref: '#/components/responses/Error' }
                 '503': { $ref: '#/components/responses/Error' }
+          /v1/changes/watch:
+            get:
+              tags: [sync]
+              summary: Live sync - server-sent events saying when to pull (WIRE-PROTOCOL section 8a).
+              description: |
+                Keeps the answer open as `text/event-stream`: `ready`, then `poke` whenever the feed moves
+                past `after` in the device's scope, a heartbeat comment every few seconds, and `end` (or
+                `refused`) last. Carries no records: pull is the source of truth. Every watch ends by
+                itself after the server's `--watch-max-seconds` (300 by default), so a client reading it
+                to the end always gets an end; past the per-device or total bound it is refused 429.
+              parameters:
+                - $ref: '#/components/parameters/ProtocolVersion'
+                - name: after
+                  in: query
+                  schema: { type: string }
+                  description: The cursor of the device's last pull, unchanged; empty or absent if it never pulled.
+              responses:
+                '200':
+                  description: The event stream (chunked, until the watch ends).
+                  content:
+                    text/event-stream:
+                      schema:
+                        description: One event of the stream; `data` is one line of JSON (section 8a lists each event's).
+                        type: object
+                        required: [event, data]
+                        properties:
+                          event: { type: string, enum: [ready, poke, end, refused] }
+                          data: { type: string }
+                '400': { $ref: '#/components/responses/Error' }
+                '401': { $ref: '#/components/responses/Error' }
+                '403': { $ref: '#/components/responses/Error' }
+                '429': { $ref: '#/components/responses/Error' }
+                '503': { $ref: '#/components/responses/Error' }
           /v1/records/{id}:
             get:
               tags: [sync]

@@ -21,6 +21,7 @@ struct SyncRoutes: Sendable {
     let devicePolicy: DevicePolicy
     let logger: Logger
     let enrolment: EnrolmentEndpoint
+    let watch: WatchEndpoint
 
     func register(on router: Router<BasicRequestContext>) {
         let v1 = router.group("v1").add(middleware: ProtocolVersionMiddleware<BasicRequestContext>())
@@ -28,6 +29,7 @@ struct SyncRoutes: Sendable {
         v1.post("enrol") { request, _ in try await enrol(request) }
         v1.post("changesets") { request, _ in try await push(request) }
         v1.get("changes") { request, _ in try await pull(request) }
+        v1.get("changes/watch") { request, _ in try await watch.watch(request) }
         v1.get("records/:id/history") { request, context in
             try await history(request, id: context.parameters.get("id") ?? "")
         }

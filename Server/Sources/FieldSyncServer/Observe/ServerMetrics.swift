@@ -75,6 +75,23 @@ enum ServerMetrics {
         Counter(label: "fieldsync_pull_sent_bytes_total", dimensions: [("encoding", encoding)]).increment(by: bytes)
     }
 
+    // MARK: Live sync (recorded by ``FeedNotifier``)
+
+    /// Watches open now.
+    static func watches(open: Int) {
+        Gauge(label: "fieldsync_watches").record(open)
+    }
+
+    /// A watch refused: `device` (past the per-device bound), `total` (past the server's) or `stopping`.
+    static func watchRefused(_ reason: String) {
+        Counter(label: "fieldsync_watch_refusals_total", dimensions: [("reason", reason)]).increment()
+    }
+
+    /// Watches a commit woke to pull.
+    static func pokes(_ count: Int) {
+        if count > 0 { Counter(label: "fieldsync_watch_pokes_total").increment(by: count) }
+    }
+
     // MARK: Read at scrape time (``MetricsEndpoint``)
 
     static func storeGauges(_ reading: StoreReading) {

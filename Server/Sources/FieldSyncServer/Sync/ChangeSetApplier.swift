@@ -178,7 +178,9 @@ struct ChangeSetApplier {
             try db.cachedStatement(sql: DeviceReport.sql).execute(
                 arguments: StatementArguments(report.arguments(at: receivedAt, device: deviceKey)))
         }
-        return AppliedChangeSet(result: result, json: json, conflicts: conflicts)
+        var feedChanges = FeedChanges(by: device.deviceId)
+        for stored in recordsToStore { feedChanges.add(stored.record.kind, youngPerson: stored.record.youngPerson) }
+        return AppliedChangeSet(result: result, json: json, conflicts: conflicts, feedChanges: feedChanges)
     }
 
     /// Whether a user wrote any of a record's content: a create, an edit or a resolution that set

@@ -43,10 +43,14 @@ actor GroupCommitWriter {
     /// Where a side write nobody waited for is reported if it could not be stored.
     private let logger: Logger?
 
-    init(database: ServerDatabase, checkpointer: WALCheckpointer? = nil, logger: Logger? = nil) {
+    /// Told after each commit what it added to the feed, for live sync (nil: nobody watches).
+    private let notifier: FeedNotifier?
+
+    init(database: ServerDatabase, checkpointer: WALCheckpointer? = nil, logger: Logger? = nil, notifier: FeedNotifier? = nil) {
         self.database = database
         self.checkpointer = checkpointer
         self.logger = logger
+        self.notifier = notifier
     }
 
     func apply(_ changeSet: ChangeSet, by device: AuthenticatedDevice, report: DeviceReport? = nil) async throws -> ChangeSetResult {
@@ -184,6 +188,12 @@ actor GroupCommitWriter {
                 ServerMetrics.commit(
                     changeSets: group.count, sideWrites: sideGroup.count, duration: ContinuousClock.now - started, failed: false)
                 for outcome in outcomes { Self.record(outcome) }
+                if let notifier {
+                    // After the commit: a watcher's pull must find what it was poked for.
+                    var changes = FeedChanges()
+                    for case .success(let applied) in outcomes { changes.formUnion(applied.feedChanges) }
+                    notifier.committed(changes)
+                }
                 for (item, outcome) in zip(group, outcomes) { item.continuation.resume(with: outcome) }
                 for (item, outcome) in zip(sideGroup, sideOutcomes) {
                     if let continuation = item.continuation {

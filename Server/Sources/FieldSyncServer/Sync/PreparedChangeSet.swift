@@ -27,6 +27,8 @@ struct AppliedChangeSet: Sendable {
     let json: Data
     /// Conflicts this change set opened, settled by a `resolve`, and closed as superseded (for metrics).
     var conflicts = ConflictTally()
+    /// What it added to the feed, for the watches' scope check (empty for a replay).
+    var feedChanges = FeedChanges()
 }
 
 /// How many conflicts one change set opened and closed.
