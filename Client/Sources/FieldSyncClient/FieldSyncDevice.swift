@@ -287,7 +287,7 @@ public final class FieldSyncDevice: Sendable {
 
     /// The server version this device knows for a record (0 if the server has not answered yet).
     func serverVersion(_ id: UUID, in db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT version FROM server_records WHERE id = ?", arguments: [id.uuidString]) ?? 0
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT version FROM server_records WHERE id = ?"), arguments: [id.uuidString]) ?? 0
     }
 
     func isPending(_ id: UUID, in db: Database) throws -> Bool {
