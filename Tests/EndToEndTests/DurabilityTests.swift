@@ -57,7 +57,9 @@ struct DurabilityTests {
         let bob = try world.device("bob")
         let watcher = try await WireClient.enrolled(world, user: "bob", allocate: false)
         var ids: [UUID] = []
-        for n in 0..<60 { ids.append(try alice.newVisit(["purpose=Visit \(n)"])) }
+        // Three batches' worth (a sync sends up to 50 change sets a request), so the kill, made
+        // as soon as the first edit is on the server, lands while change sets are still unsent.
+        for n in 0..<(3 * ChangeSetBatch.maxChangeSets) { ids.append(try alice.newVisit(["purpose=Visit \(n)"])) }
 
         // Kill the sync once the server holds some but not all of the edits: watch the feed.
         let process = Process()

@@ -123,6 +123,54 @@ enum OpenAPIDocument {
                 '409': { $ref: '#/components/responses/Error' }
                 '413': { $ref: '#/components/responses/Error' }
                 '503': { $ref: '#/components/responses/Error' }
+          /v1/changesets/batch:
+            post:
+              tags: [sync]
+              summary: Push up to 50 change sets at once, oldest first; each is applied as if sent alone, and answered in its own entry.
+              parameters:
+                - $ref: '#/components/parameters/ProtocolVersion'
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [changeSets]
+                      properties:
+                        changeSets:
+                          type: array
+                          minItems: 1
+                          maxItems: 50
+                          items: { $ref: '#/components/schemas/ChangeSet' }
+              responses:
+                '200':
+                  description: One entry per change set, in the order sent; its result, or the refusal it would have had alone.
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [results]
+                        properties:
+                          results:
+                            type: array
+                            items:
+                              type: object
+                              required: [changeSet]
+                              properties:
+                                changeSet: { type: string, format: uuid }
+                                result: { $ref: '#/components/schemas/ChangeSetResult' }
+                                status: { type: integer }
+                                error:
+                                  type: object
+                                  required: [code, message]
+                                  properties:
+                                    code: { type: string }
+                                    message: { type: string }
+                '400': { $ref: '#/components/responses/Error' }
+                '401': { $ref: '#/components/responses/Error' }
+                '403': { $ref: '#/components/responses/Error' }
+                '413': { $ref: '#/components/responses/Error' }
+                '503': { $ref: '#/components/responses/Error' }
           /v1/changes:
             get:
               tags: [sync]

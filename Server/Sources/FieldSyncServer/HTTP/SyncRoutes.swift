@@ -28,6 +28,7 @@ struct SyncRoutes: Sendable {
             .add(middleware: DeviceReportMiddleware<BasicRequestContext>())
         v1.post("enrol") { request, _ in try await enrol(request) }
         v1.post("changesets") { request, _ in try await push(request) }
+        v1.post("changesets/batch") { request, _ in try await pushBatch(request) }
         v1.get("changes") { request, _ in try await pull(request) }
         v1.get("changes/watch") { request, _ in try await watch.watch(request) }
         v1.get("records/:id/history") { request, context in
