@@ -1,12 +1,16 @@
 import Foundation
 
-/// Reads a file line by line in fixed-size chunks (constant memory).
+/// Reads lines from a source of chunks (a file in fixed-size chunks, a ``SealedSpool``) in
+/// constant memory.
 struct LineReader {
-    let handle: FileHandle
+    /// The next chunk; empty at the end.
+    let nextChunk: () -> Data
     var buffer = Data()
     var finished = false
 
-    init(handle: FileHandle) { self.handle = handle }
+    init(nextChunk: @escaping () -> Data) { self.nextChunk = nextChunk }
+
+    init(handle: FileHandle) { self.init { handle.readData(ofLength: 256 * 1024) } }
 
     mutating func next() -> Data? {
         while true {
@@ -20,7 +24,7 @@ struct LineReader {
                 defer { buffer.removeAll() }
                 return buffer
             }
-            let chunk = handle.readData(ofLength: 256 * 1024)
+            let chunk = nextChunk()
             if chunk.isEmpty { finished = true } else { buffer.append(chunk) }
         }
     }

@@ -37,30 +37,24 @@ extension FieldSyncDevice {
         progress: (@Sendable (SyncProgress) -> Void)? = nil
     ) async throws(ClientError) -> ExportSummary {
         try requireCaseAccess()
-        // The answer is held beside the store (a private folder), readable by this user only,
-        // and removed at the end: not in a shared temporary folder.
-        let folder = (store.path as NSString).deletingLastPathComponent
-        let raw = URL(fileURLWithPath: folder.isEmpty ? "." : folder).appendingPathComponent(
-            ".fieldsync-export-\(UUID().uuidString).ndjson")
-        let fd = open(raw.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else { throw ClientError("storage_error", "Cannot write \(raw.path): \(String(cString: strerror(errno))).") }
-        close(fd)
-        defer { try? FileManager.default.removeItem(at: raw) }
+        // The answer waits, sealed with a key only this process holds, beside the store
+        // (``SealedSpool``): never in plaintext on the disk, and never in a shared temporary folder.
+        let spool = try SealedSpool(in: (store.path as NSString).deletingLastPathComponent)
         var query: [URLQueryItem] = []
         if let since { query.append(URLQueryItem(name: "since", value: since)) }
         if let team { query.append(URLQueryItem(name: "team", value: team)) }
         if let kind { query.append(URLQueryItem(name: "kind", value: kind.rawValue)) }
-        guard let handle = FileHandle(forWritingAtPath: raw.path) else { throw ClientError("storage_error", "Cannot write \(raw.path).") }
         let answer = try await withConnection { connection throws(ClientError) in
-            try await connection.download("v1/export", query: query, into: handle)
+            try await connection.stream("v1/export", query: query, accept: "application/x-ndjson") { chunk in spool.append(chunk) }
         }
-        try? handle.close()
+        if let failure = spool.failure { throw failure }
         guard answer.status == 200 else { throw Self.refusal(answer) }
         // Logged before any of it is written out: an export that cannot be logged is not made.
-        try logView(.export, try Self.exportedRecords(in: raw), destination: output == nil ? "stdout" : "file")
+        var firstRead = spool.lines()
+        let viewed = Self.exportedRecords(in: &firstRead)
+        if let failure = spool.failure { throw failure }
+        try logView(.export, viewed, destination: output == nil ? "stdout" : "file")
 
-        guard let input = FileHandle(forReadingAtPath: raw.path) else { throw ClientError("storage_error", "Cannot read \(raw.path).") }
-        defer { try? input.close() }
         let out: FileHandle
         if let output {
             guard FileManager.default.createFile(atPath: output, contents: nil), let h = FileHandle(forWritingAtPath: output) else {
@@ -71,10 +65,10 @@ extension FieldSyncDevice {
             out = FileHandle.standardOutput
         }
         defer { if output != nil { try? out.close() } }
+        var lines = spool.lines()
         var summary = ExportSummary(output: output)
         var writer = ExportWriter(format: format, out: out, kinds: kind.map { [$0] } ?? RecordKind.allCases)
         writer.begin()
-        var lines = LineReader(handle: input)
         let decoder = WireProtocol.makeDecoder()
         // Bounded by the file's lines.
         while let line = lines.next() {
@@ -110,14 +104,13 @@ extension FieldSyncDevice {
                 throw ClientError("bad_answer", "A line of the export could not be read: \(error)")
             }
         }
+        if let failure = spool.failure { throw failure }
         writer.end(summary)
         return summary
     }
 
     /// The records an export holds (its `record` lines), for the view log.
-    static func exportedRecords(in file: URL) throws(ClientError) -> [ViewedRecord] {
-        guard let input = FileHandle(forReadingAtPath: file.path) else { throw ClientError("storage_error", "Cannot read \(file.path).") }
-        defer { try? input.close() }
+    static func exportedRecords(in lines: inout LineReader) -> [ViewedRecord] {
         struct Line: Decodable {
             struct Record: Decodable {
                 let id: UUID
@@ -128,7 +121,6 @@ extension FieldSyncDevice {
         }
         let decoder = WireProtocol.makeDecoder()
         var records: [ViewedRecord] = []
-        var lines = LineReader(handle: input)
         // Bounded by the file's lines.
         while let line = lines.next() {
             guard !line.isEmpty, let parsed = try? decoder.decode(Line.self, from: line), parsed.type == "record",

@@ -52,9 +52,10 @@ final class ServerConnection: Sendable {
     /// `onChunk` as it arrives, until it returns false, the server ends the answer, or the
     /// connection fails; returns the answer (with the body of any other status).
     func stream(
-        _ path: String, query: [URLQueryItem], headers: [String: String] = [:], onChunk: @escaping @Sendable (Data) async -> Bool
+        _ path: String, query: [URLQueryItem], headers: [String: String] = [:], accept: String = "text/event-stream",
+        onChunk: @escaping @Sendable (Data) async -> Bool
     ) async throws(ClientError) -> TransportAnswer {
-        let request = try request(.get, path, query: query, body: nil, headers: headers, accept: "text/event-stream")
+        let request = try request(.get, path, query: query, body: nil, headers: headers, accept: accept)
         do { return try await transport.stream(request, onChunk: onChunk) } catch {
             throw ClientError.unreachable(error, server: baseURL.absoluteString)
         }
