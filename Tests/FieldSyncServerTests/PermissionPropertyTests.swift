@@ -74,8 +74,8 @@ struct PermissionPropertyTests {
 
         for step in 0..<Self.steps {
             // Everyone, the admin less often (they may do nothing).
-            let device = users.filter { $0.role != Role.admin.rawValue || rng.chance(0.3) }.randomElement(using: &rng)!
-            let role = try #require(Role(rawValue: device.role))
+            let device = users.filter { $0.role != .admin || rng.chance(0.3) }.randomElement(using: &rng)!
+            let role = try #require(device.role)
             let roll = rng.next() % 100
             var target = ids.randomElement(using: &rng)!
             var before = try #require(try await world.harness.record(target))

@@ -36,7 +36,7 @@ final class ServerHarness: @unchecked Sendable {
         }
         let ticket = try admin.enrolDevice(user: user, deviceName: nil)
         let enrolled = try admin.redeem(code: ticket.code, deviceName: nil)
-        return AuthenticatedDevice(deviceId: UUID(uuidString: enrolled.device)!, userName: user, role: role.rawValue, team: team)
+        return AuthenticatedDevice(deviceId: UUID(uuidString: enrolled.device)!, userName: user, role: role, team: team)
     }
 
     /// Adds the team unless it is there already (teams are made by `team add` only).

@@ -14,7 +14,8 @@ struct SideWriteTests {
     }
 
     static func event(_ device: AuthenticatedDevice, _ action: String) -> SideWrite {
-        .audit(AuditLog.Event(actor: device.userName, role: device.role, device: device.deviceId.uuidString.lowercased(), action: action))
+        .audit(
+            AuditLog.Event(actor: device.userName, role: device.roleName, device: device.deviceId.uuidString.lowercased(), action: action))
     }
 
     @Test("A committed side write is durable when commit returns; an enqueued one once the writer is flushed")

@@ -43,13 +43,13 @@ struct AccessScope: Codable, Sendable, Equatable {
     /// - Virtual School officers: every PEP, no visit records (data minimisation).
     /// - Designated teachers: the PEPs of young people allocated to them.
     /// - Admins: no case content.
-    static func of(user: String, role: String, team: String, in db: Database) throws -> AccessScope {
+    static func of(user: String, role: Role?, team: String, in db: Database) throws -> AccessScope {
         func allocated(_ sql: String, _ arguments: StatementArguments) throws -> Set<UUID> {
             Set(try String.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).compactMap(UUID.init(uuidString:)))
         }
         let own = try allocated(
             "SELECT DISTINCT young_person FROM allocations WHERE user_name = ? AND ended_at IS NULL", [user])
-        switch Role(rawValue: role) {
+        switch role {
         case .personalAdviser?, .socialWorker?:
             return AccessScope(allYoungPeople: false, youngPeople: own, kinds: [.visit, .pep])
         case .teamManager?:

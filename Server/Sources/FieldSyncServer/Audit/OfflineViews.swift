@@ -116,7 +116,7 @@ enum OfflineViews {
         }
         return groups.map { group in
             AuditLog.Event(
-                actor: device.userName, role: device.role, device: device.deviceId.uuidString.lowercased(), action: action,
+                actor: device.userName, role: device.roleName, device: device.deviceId.uuidString.lowercased(), action: action,
                 record: group.records.count == 1 ? group.records[0] : nil, youngPerson: group.youngPerson,
                 detail: OfflineViewDetail(
                     view: entry.kind, sequence: entry.sequence, deviceAt: entry.at, records: group.records, destination: entry.destination,

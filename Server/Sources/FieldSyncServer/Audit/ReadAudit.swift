@@ -17,7 +17,7 @@ struct ReadAudit: Sendable {
         var writes: [SideWrite] = [
             .audit(
                 AuditLog.Event(
-                    actor: device.userName, role: device.role, device: device.deviceId.uuidString.lowercased(), action: action,
+                    actor: device.userName, role: device.roleName, device: device.deviceId.uuidString.lowercased(), action: action,
                     record: record, youngPerson: youngPerson, detail: detail))
         ]
         if let report { writes.append(.deviceReport(report, device: device.deviceId)) }

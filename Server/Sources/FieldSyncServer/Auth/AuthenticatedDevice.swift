@@ -7,8 +7,19 @@ import HTTPTypes
 public struct AuthenticatedDevice: Sendable, Hashable {
     public let deviceId: UUID
     public let userName: String
-    public let role: String
+    /// Nil for a role this build does not know (a store written by a newer one): granted nothing.
+    public let role: Role?
     public let team: String
+
+    public init(deviceId: UUID, userName: String, role: Role?, team: String) {
+        self.deviceId = deviceId
+        self.userName = userName
+        self.role = role
+        self.team = team
+    }
+
+    /// The role as the audit trail and messages write it.
+    public var roleName: String { role?.rawValue ?? "UNKNOWN" }
 }
 
 /// Finds the device a bearer token belongs to. Each request looks it up afresh, so an enrolment
@@ -68,7 +79,7 @@ struct DeviceAuthenticator: Sendable {
         func usable(at now: Date) -> AuthenticatedDevice? {
             guard revokedAt == nil, let id = UUID(uuidString: id) else { return nil }
             if let expires = expiresAt.flatMap(WireTime.parse), expires < now { return nil }
-            return AuthenticatedDevice(deviceId: id, userName: name, role: role, team: team)
+            return AuthenticatedDevice(deviceId: id, userName: name, role: Role(rawValue: role), team: team)
         }
     }
 
@@ -151,6 +162,6 @@ struct DeviceAuthenticator: Sendable {
             }
         }
         RequestObservation.authenticated(id)
-        return AuthenticatedDevice(deviceId: id, userName: found.name, role: found.role, team: found.team)
+        return AuthenticatedDevice(deviceId: id, userName: found.name, role: Role(rawValue: found.role), team: found.team)
     }
 }

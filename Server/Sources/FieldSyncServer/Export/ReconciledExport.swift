@@ -72,7 +72,7 @@ struct ReconciledExport: Sendable {
     /// Device health lines go only to a team's own managers (as `GET /v1/devices` does): nobody
     /// learns another team's devices, users or last contact through the export.
     static func unsentTeam(for device: AuthenticatedDevice, filter: Filter) -> String? {
-        guard device.role == Role.teamManager.rawValue else { return nil }
+        guard device.role == .teamManager else { return nil }
         guard let team = filter.team else { return device.team }
         return team == device.team ? team : nil
     }

@@ -126,7 +126,8 @@ struct SyncRoutes: Sendable {
                 arguments: [WireTime.now(), WireTime.now(), device.deviceId.uuidString])
             try AuditLog.append(
                 AuditLog.Event(
-                    actor: device.userName, role: device.role, device: device.deviceId.uuidString.lowercased(), action: "DEVICE_RETIRED",
+                    actor: device.userName, role: device.roleName, device: device.deviceId.uuidString.lowercased(),
+                    action: "DEVICE_RETIRED",
                     detail: "retired by its user"),
                 in: db)
         }
@@ -182,7 +183,7 @@ struct SyncRoutes: Sendable {
     /// Device health for supervisors (contract 5.5): a team manager sees their team's devices.
     func devices(_ request: Request) async throws -> Response {
         let device = try await authenticator.authenticate(authorization: request.headers[.authorization])
-        guard device.role == Role.teamManager.rawValue else {
+        guard device.role == .teamManager else {
             throw APIError(
                 .forbidden, .forbidden, "Only team managers (and admins, with fieldsync-server admin device list) may see device health.")
         }

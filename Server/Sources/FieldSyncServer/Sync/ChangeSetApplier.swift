@@ -55,7 +55,7 @@ struct ChangeSetApplier {
             receivedAt: receivedAt)
         let scope = try scopes.scope(for: device, in: db)
         let policy = RecordPolicy(
-            actor: Actor(user: device.userName, role: Role(rawValue: device.role)),
+            actor: Actor(user: device.userName, role: device.role),
             contributed: { record, user in
                 try Bool.fetchOne(db.cachedStatement(sql: Self.contributedSQL), arguments: [UUIDText.uppercase(record), user]) ?? false
             })
@@ -141,7 +141,7 @@ struct ChangeSetApplier {
             auditRows.append(
                 try AuditLog.row(
                     AuditLog.Event(
-                        actor: device.userName, role: device.role, device: auditDevice,
+                        actor: device.userName, role: device.roleName, device: auditDevice,
                         action: Self.auditAction(op.op), record: UUIDText.lowercase(op.record),
                         youngPerson: youngPerson.map(UUIDText.lowercase),
                         detail: Self.auditDetail(op, result.verdict, changeSet: auditChangeSet)),

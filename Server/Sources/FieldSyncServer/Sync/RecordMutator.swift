@@ -278,7 +278,7 @@ struct RecordMutator {
     /// Contract 5.2: a write outside the user's scope is a verdict, kept, never a silent drop. The
     /// sentence names only what the device sent: never the young person of a record it may not see.
     func forbiddenSentence(_ kind: RecordKind, _ op: ChangeOperation, existing: Bool) -> String {
-        let role = context.device.role
+        let role = context.device.roleName
         if !context.scope.kinds.contains(kind) {
             return "Your role (\(role)) may not write \(kind.rawValue) records. The change is kept on the server as a refused change."
         }
