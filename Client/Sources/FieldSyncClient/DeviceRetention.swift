@@ -25,13 +25,15 @@ extension FieldSyncDevice {
             let retention = TimeInterval(try policy(in: db).retentionSeconds)
             let holdSince = WireTime.format(now.addingTimeInterval(-Self.fetchedRecordHold))
             try db.execute(sql: "DELETE FROM fetched_on_demand WHERE fetched_at <= ?", arguments: [holdSince])
+            // Only records unchanged for the retention period are opened (instants sort as text).
+            let cutoff = WireTime.format(now.addingTimeInterval(-retention))
             let candidates = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT id, young_person, document FROM local_records
-                    WHERE pending = 0 AND deleted = 0 AND id NOT IN (SELECT record FROM outbox_records)
+                    WHERE pending = 0 AND deleted = 0 AND updated_at < ? AND id NOT IN (SELECT record FROM outbox_records)
                       AND id NOT IN (SELECT id FROM fetched_on_demand)
-                    """)
+                    """, arguments: [cutoff])
             var released = 0
             for row in candidates {
                 let id: String = row["id"]
@@ -64,7 +66,7 @@ extension FieldSyncDevice {
     /// Finds a record by id or unique prefix on this device, or, when retention let it go,
     /// fetches it from the server and holds it again.
     public func findOrFetchRecord(_ text: String) async throws(ClientError) -> LocalRecord {
-        try requireCaseAccess()
+        // findRecord checks the offline lease first, so a locked device never gets to the fetch.
         do { return try findRecord(text) } catch  where error.code == ClientError.noRecord("").code {
             let needle = text.lowercased()
             let matches: [String] = try store.read { db in
@@ -100,13 +102,7 @@ extension FieldSyncDevice {
         } catch { throw ClientError("bad_answer", "The server's copy of record \(id.uuidString.lowercased()) could not be read: \(error)") }
         guard record.id == id else { throw ClientError("bad_answer", "The server sent another record than \(id.uuidString.lowercased()).") }
         return try store.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO server_records(id, version, document) VALUES (?, ?, ?)
-                    ON CONFLICT(id) DO UPDATE SET version = excluded.version, document = excluded.document
-                    """, arguments: [id.uuidString, record.version, try seal(record, for: .serverRecord(id.uuidString))])
-            try rebuildLocal(id, server: record, in: db)
-            try db.execute(sql: "DELETE FROM retained_on_server WHERE id = ?", arguments: [id.uuidString])
+            try hold(serverCopy: record, in: db)
             try db.execute(
                 sql: "INSERT OR REPLACE INTO fetched_on_demand(id, fetched_at) VALUES (?, ?)", arguments: [id.uuidString, WireTime.now()])
             return LocalRecord(snapshot: record, pending: false)

@@ -101,12 +101,32 @@ extension FieldSyncDevice {
                     (entry, result.result?.verdicts ?? Self.refused(entry.changeSet, status: result.status ?? 400, detail: result.error))
                 }, report: &report)
             return .settled
+        default:
+            switch try Self.notTaken(answer, &report) {
+            case .refusedAsSent: return .notTaken
+            case .unreachable: return .unreachable
+            }
+        }
+    }
+
+    /// Why a push answered other than 200 was not taken.
+    enum NotTaken {
+        /// Refused for what was sent (its content, its size): the change sets are settled as refused, or sent one by one.
+        case refusedAsSent
+        /// The server cannot take it now (5xx): everything is kept, and the report says so.
+        case unreachable
+    }
+
+    /// Sorts a push's answer other than 200; throws when the device itself is refused (its
+    /// token, its protocol version), which no resend would change.
+    static func notTaken(_ answer: TransportAnswer, _ report: inout SyncReport) throws(ClientError) -> NotTaken {
+        switch answer.status {
         case 401, 403:
-            throw Self.refusal(answer)
+            throw refusal(answer)
         case 400 where ServerConnection.errorBody(answer.body)?.code == ErrorCode.unsupportedProtocolVersion.rawValue:
-            throw Self.refusal(answer)
+            throw refusal(answer)
         case 400..<500:
-            return .notTaken
+            return .refusedAsSent
         default:
             report.reachable = false
             report.message = "The server answered \(answer.status); unsent changes are kept and will be sent on the next sync."
@@ -127,19 +147,12 @@ extension FieldSyncDevice {
                 throw ClientError("bad_answer", "The server's answer to a change set could not be read: \(error)")
             }
             try settle([(entry, result.verdicts)], report: &report)
-        case 401, 403:
-            throw Self.refusal(answer)
-        case 400 where ServerConnection.errorBody(answer.body)?.code == ErrorCode.unsupportedProtocolVersion.rawValue:
-            throw Self.refusal(answer)
-        case 400..<500:
+        default:
+            guard try Self.notTaken(answer, &report) == .refusedAsSent else { return false }
             // Refused for its content: keep it as a refusal and go on, so the queue never jams (2.4).
             try settle(
                 [(entry, Self.refused(entry.changeSet, status: answer.status, detail: ServerConnection.errorBody(answer.body)))],
                 report: &report)
-        default:
-            report.reachable = false
-            report.message = "The server answered \(answer.status); unsent changes are kept and will be sent on the next sync."
-            return false
         }
         return true
     }

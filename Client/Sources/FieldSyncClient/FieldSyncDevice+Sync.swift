@@ -197,15 +197,7 @@ extension FieldSyncDevice {
             for record in page.records {
                 try db.cachedStatement(sql: "DELETE FROM departed_young_people WHERE young_person = ?").execute(
                     arguments: [store.cipher.index(youngPerson: record.youngPerson)])
-                try db.cachedStatement(sql: "DELETE FROM retained_on_server WHERE id = ?").execute(arguments: [record.id.uuidString])
-                let document = try seal(record, for: .serverRecord(record.id.uuidString))
-                try db.cachedStatement(
-                    sql: """
-                        INSERT INTO server_records(id, version, document) VALUES (?, ?, ?)
-                        ON CONFLICT(id) DO UPDATE SET version = excluded.version, document = excluded.document
-                        """
-                ).execute(arguments: [record.id.uuidString, record.version, document])
-                try rebuildLocal(record.id, server: record, in: db)
+                try hold(serverCopy: record, in: db)
             }
             for youngPerson in page.removed ?? [] {
                 try db.execute(
@@ -215,6 +207,19 @@ extension FieldSyncDevice {
             try store.setSetting(SettingKey.cursor, page.cursor, in: db)
         }
         return (page.records.count, page.more, page.records.map(\.id))
+    }
+
+    /// Keeps the server's copy of a record (pulled, or fetched on demand) and rebuilds its local
+    /// view on it; a record retention had let go is held again.
+    func hold(serverCopy record: RecordSnapshot, in db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM retained_on_server WHERE id = ?").execute(arguments: [record.id.uuidString])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO server_records(id, version, document) VALUES (?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET version = excluded.version, document = excluded.document
+                """
+        ).execute(arguments: [record.id.uuidString, record.version, try seal(record, for: .serverRecord(record.id.uuidString))])
+        try rebuildLocal(record.id, server: record, in: db)
     }
 
     /// Removes the records of young people who left this device's scope (contract 5.3), except

@@ -44,25 +44,6 @@
             }
         }
 
-        func download(_ request: TransportRequest, into file: FileHandle) async throws(TransportFailure) -> TransportAnswer {
-            do {
-                let response = try await client.execute(Self.clientRequest(request), deadline: deadline)
-                guard response.status == .ok else {
-                    let body = try await response.body.collect(upTo: maxAnswerBytes)
-                    return TransportAnswer(
-                        status: Int(response.status.code), headers: Self.headers(response), body: Data(body.readableBytesView))
-                }
-                for try await chunk in response.body {
-                    do { try file.write(contentsOf: Data(chunk.readableBytesView)) } catch {
-                        throw TransportFailure.unwritableFile("\(error)")
-                    }
-                }
-                return TransportAnswer(status: 200, headers: Self.headers(response), body: Data())
-            } catch {
-                throw Self.failure(error)
-            }
-        }
-
         func stream(_ request: TransportRequest, onChunk: @escaping @Sendable (Data) async -> Bool) async throws(TransportFailure)
             -> TransportAnswer
         {

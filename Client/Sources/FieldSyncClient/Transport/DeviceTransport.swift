@@ -21,7 +21,7 @@ struct TransportRequest: Sendable {
 struct TransportAnswer: Sendable {
     let status: Int
     let headers: [(name: String, value: String)]
-    /// The whole body; for a download, the body of a non-200 answer only (a 200 body went to the file).
+    /// The whole body; for a stream, the body of a non-200 answer only (a 200 body went to the callback).
     let body: Data
 
     func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
@@ -40,8 +40,6 @@ enum TransportFailure: Error, Sendable, Equatable {
     case cannotFindHost
     /// The answer was larger than the device reads into memory.
     case answerTooLarge(limit: Int)
-    /// A downloaded body could not be written to its file.
-    case unwritableFile(String)
 }
 
 /// How the device talks HTTP. AsyncHTTPClient on Linux (it waits on the event loop instead of
@@ -52,11 +50,7 @@ protocol DeviceTransport: Sendable {
     /// Sends a request and reads the whole answer (at most ``maxAnswerBytes``).
     func exchange(_ request: TransportRequest) async throws(TransportFailure) -> TransportAnswer
 
-    /// Sends a request; a 200 answer's body is written to `file` as it arrives, never held whole
-    /// in memory (a 100,000-record export). Any other answer's body is returned.
-    func download(_ request: TransportRequest, into file: FileHandle) async throws(TransportFailure) -> TransportAnswer
-
-    /// Sends a request whose answer is a stream (live sync's server-sent events): a 200 answer's
+    /// Sends a request whose answer is a stream (live sync's server-sent events, the export): a 200 answer's
     /// body goes to `onChunk` piece by piece as it arrives, until `onChunk` returns false, the
     /// server ends the answer, the connection breaks, the server is silent for longer than the
     /// transport's timeout, or the calling task is cancelled. Any other answer is returned whole.

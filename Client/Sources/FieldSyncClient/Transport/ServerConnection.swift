@@ -40,17 +40,9 @@ final class ServerConnection: Sendable {
         do { return try await transport.exchange(request) } catch { throw ClientError.unreachable(error, server: baseURL.absoluteString) }
     }
 
-    /// GETs a path, streaming a 200 body into `file`; returns the answer (with the body of any other status).
-    func download(_ path: String, query: [URLQueryItem], into file: FileHandle) async throws(ClientError) -> TransportAnswer {
-        let request = try request(.get, path, query: query, body: nil, headers: [:])
-        do { return try await transport.download(request, into: file) } catch {
-            throw ClientError.unreachable(error, server: baseURL.absoluteString)
-        }
-    }
-
-    /// GETs a streamed answer (live sync's server-sent events): each piece of a 200 body goes to
-    /// `onChunk` as it arrives, until it returns false, the server ends the answer, or the
-    /// connection fails; returns the answer (with the body of any other status).
+    /// GETs a streamed answer (live sync's server-sent events, the export): each piece of a 200
+    /// body goes to `onChunk` as it arrives, until it returns false, the server ends the answer, or
+    /// the connection fails; returns the answer (with the body of any other status).
     func stream(
         _ path: String, query: [URLQueryItem], headers: [String: String] = [:], accept: String = "text/event-stream",
         onChunk: @escaping @Sendable (Data) async -> Bool

@@ -24,8 +24,6 @@ extension ClientError {
         case .answerTooLarge(let limit):
             return ClientError(
                 "bad_answer", "The server at \(server) sent an answer larger than \(limit / 1_048_576) MiB; it was not read.")
-        case .unwritableFile(let reason):
-            return ClientError("storage_error", "The server's answer could not be written on this device: \(reason)")
         }
     }
 }

@@ -26,18 +26,6 @@
             }
         }
 
-        func download(_ request: TransportRequest, into file: FileHandle) async throws(TransportFailure) -> TransportAnswer {
-            let streaming = StreamingDownload(into: file)
-            let downloads = URLSession(configuration: session.configuration, delegate: streaming, delegateQueue: nil)
-            defer { downloads.finishTasksAndInvalidate() }
-            do {
-                let (response, errorBody) = try await streaming.run(Self.urlRequest(request), in: downloads)
-                return Self.answer(response, body: errorBody)
-            } catch {
-                throw Self.failure(error)
-            }
-        }
-
         func stream(_ request: TransportRequest, onChunk: @escaping @Sendable (Data) async -> Bool) async throws(TransportFailure)
             -> TransportAnswer
         {
@@ -91,54 +79,6 @@
             case .timedOut: return .timedOut
             case .cannotFindHost, .dnsLookupFailed: return .cannotFindHost
             default: return .connectionLost
-            }
-        }
-    }
-
-    /// Streams a 200 body straight into a file as it arrives (`URLSession.data(for:)` would hold it all).
-    private final class StreamingDownload: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-        private let handle: FileHandle
-        private let lock = NSLock()
-        private var response: URLResponse?
-        private var errorBody = Data()
-        private var writeFailure: String?
-        private var continuation: CheckedContinuation<(URLResponse?, Data), any Error>?
-
-        init(into handle: FileHandle) { self.handle = handle }
-
-        func run(_ request: URLRequest, in session: URLSession) async throws -> (URLResponse?, Data) {
-            try await withCheckedThrowingContinuation { continuation in
-                lock.withLock { self.continuation = continuation }
-                session.dataTask(with: request).resume()
-            }
-        }
-
-        func urlSession(
-            _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-            completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
-        ) {
-            lock.withLock { self.response = response }
-            completionHandler(.allow)
-        }
-
-        func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-            lock.withLock {
-                guard (response as? HTTPURLResponse)?.statusCode == 200 else { return errorBody.append(data) }
-                do { try handle.write(contentsOf: data) } catch { writeFailure = "\(error)" }
-            }
-        }
-
-        func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-            let (continuation, response, body, writeFailure) = lock.withLock {
-                defer { self.continuation = nil }
-                return (self.continuation, self.response, self.errorBody, self.writeFailure)
-            }
-            if let writeFailure {
-                continuation?.resume(throwing: TransportFailure.unwritableFile(writeFailure))
-            } else if let error {
-                continuation?.resume(throwing: error)
-            } else {
-                continuation?.resume(returning: (response, body))
             }
         }
     }
