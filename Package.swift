@@ -131,6 +131,8 @@ let package = Package(
             dependencies: [
                 "FieldSyncClient",
                 "FieldSyncProtocol",
+                // The seeded generator the tests use too (one SplitMix64 for all).
+                "FieldSyncTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // W2 with --accept-gzip: the socket transport inflates gzipped pages itself.
                 .product(name: "CompressNIO", package: "compress-nio"),
@@ -152,6 +154,7 @@ let package = Package(
             dependencies: [
                 "FieldSyncCompliance",
                 "FieldSyncProtocol",
+                "FieldSyncTestSupport",
             ],
             swiftSettings: swiftSettings
         ),

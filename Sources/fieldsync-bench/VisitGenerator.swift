@@ -1,4 +1,5 @@
 import FieldSyncProtocol
+import FieldSyncTestSupport
 import Foundation
 
 /// One visit record to create: its ids and fields, as a device would send them.
@@ -18,7 +19,7 @@ struct VisitDraft: Sendable {
 /// free texts (child's views, observations, analysis) of 300 to 500 characters each, so its
 /// compact JSON is about 1.5 KB.
 struct VisitGenerator {
-    private var rng: SplitMix64
+    private var rng: SeededRandom
     /// The young people this device's worker visits (allocated to the worker where the server
     /// has allocations).
     let caseload: [UUID]
@@ -28,7 +29,7 @@ struct VisitGenerator {
     static let firstVisitDay = CivilDate.days(year: 2026, month: 9, day: 1)
 
     init(seed: UInt64) {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededRandom(seed: seed)
         caseload = (0..<12).map { _ in rng.uuid() }
         self.rng = rng
     }

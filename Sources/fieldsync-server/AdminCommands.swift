@@ -97,7 +97,10 @@ struct Allocate: ParsableCommand {
 
     func run() throws {
         try options.report({ admin throws(AdminError) in
-            try admin.allocate(youngPerson: youngPerson, user: user, role: role.lowercased(), end: end)
+            guard let typed = AllocationRole(rawValue: role.lowercased()) else {
+                throw AdminError("invalid_role", "--role is key or co, not '\(role)'.")
+            }
+            return try admin.allocate(youngPerson: youngPerson, user: user, role: typed, end: end)
         }) { a in
             a.ended ? "Ended \(a.user)'s allocation of \(a.youngPerson)." : "Allocated \(a.youngPerson) to \(a.user) (\(a.role) worker)."
         }

@@ -97,7 +97,7 @@ struct OfflineLimitsTests {
         #expect(try Self.count("outbox", in: alice.store) == 1)
         let keyAfter = try Self.setting("content_key", in: alice.store)
         #expect(!keyAfter.isEmpty && keyAfter != keyBefore, "the key of the erased records was replaced")
-        let text = try [alice.store, alice.store + "-wal"].compactMap { FileManager.default.contents(atPath: $0) }
+        let text = [alice.store, alice.store + "-wal"].compactMap { FileManager.default.contents(atPath: $0) }
             .map { String(decoding: $0, as: UTF8.self) }.joined()
         #expect(!text.contains(keyBefore), "the old sealed key is not left in the files")
 

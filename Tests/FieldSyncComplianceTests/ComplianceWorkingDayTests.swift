@@ -1,5 +1,6 @@
 import FieldSyncCompliance
 import FieldSyncProtocol
+import FieldSyncTestSupport
 import Testing
 
 @Suite("Working days: weekends and England and Wales bank holidays")
@@ -38,7 +39,7 @@ struct ComplianceWorkingDayTests {
     /// From random dates in 2024 to 2028: the result is a working day and exactly N working days
     /// lie after the start, up to and including it (counted here day by day, independently).
     @Test func addingWorkingDaysLandsOnAWorkingDayAndCountsExactlyN() {
-        var rng = ComplianceSeededGenerator(seed: 20_260_101)
+        var rng = SeededRandom(seed: 20_260_101)
         let first = F.day("2024-01-01").daysSinceEpoch
         let last = F.day("2028-10-31").daysSinceEpoch
         for _ in 0..<3_000 {

@@ -32,7 +32,7 @@ final class ServerHarness: @unchecked Sendable {
         }
         let allocated = try admin.allocations(youngPerson: youngPerson.uuidString).map(\.user)
         if !allocated.contains(user) {
-            _ = try admin.allocate(youngPerson: youngPerson.uuidString, user: user, role: allocated.isEmpty ? "key" : "co", end: false)
+            _ = try admin.allocate(youngPerson: youngPerson.uuidString, user: user, role: allocated.isEmpty ? .key : .co, end: false)
         }
         let ticket = try admin.enrolDevice(user: user, deviceName: nil)
         let enrolled = try admin.redeem(code: ticket.code, deviceName: nil)

@@ -7,13 +7,13 @@ import Testing
 
 @Suite("Side writes: reads' small writes go through the group commit")
 struct SideWriteTests {
-    static func count(_ harness: ServerHarness, action: String) async throws -> Int {
+    static func count(_ harness: ServerHarness, action: AuditAction) async throws -> Int {
         try await harness.database.pool.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_log WHERE action = ?", arguments: [action]) ?? 0
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_log WHERE action = ?", arguments: [action.rawValue]) ?? 0
         }
     }
 
-    static func event(_ device: AuthenticatedDevice, _ action: String) -> SideWrite {
+    static func event(_ device: AuthenticatedDevice, _ action: AuditAction) -> SideWrite {
         .audit(
             AuditLog.Event(actor: device.userName, role: device.roleName, device: device.deviceId.uuidString.lowercased(), action: action))
     }
@@ -22,11 +22,11 @@ struct SideWriteTests {
     func commitAndEnqueue() async throws {
         let harness = try ServerHarness()
         let alice = try harness.device("alice")
-        _ = try await harness.writer.commit([Self.event(alice, "TEST_COMMITTED")])
-        #expect(try await Self.count(harness, action: "TEST_COMMITTED") == 1)
-        for _ in 0..<20 { await harness.writer.enqueue([Self.event(alice, "TEST_ENQUEUED")]) }
+        _ = try await harness.writer.commit([Self.event(alice, .backup)])
+        #expect(try await Self.count(harness, action: .backup) == 1)
+        for _ in 0..<20 { await harness.writer.enqueue([Self.event(alice, .bankHolidaysImported)]) }
         await harness.writer.flush()
-        #expect(try await Self.count(harness, action: "TEST_ENQUEUED") == 20)
+        #expect(try await Self.count(harness, action: .bankHolidaysImported) == 20)
         let verified = try await harness.database.pool.read { db in try AuditLog.verify(in: db) }
         #expect(verified.broken == nil, "the chain holds across side writes")
     }
@@ -36,11 +36,11 @@ struct SideWriteTests {
         let harness = try ServerHarness()
         let alice = try harness.device("alice")
         async let push = harness.push(alice, [.create(UUID(), kind: .visit, youngPerson: harness.youngPerson, fields: ["purpose": "x"])])
-        async let side = harness.writer.commit([Self.event(alice, "TEST_GROUPED")])
+        async let side = harness.writer.commit([Self.event(alice, .auditAnchor)])
         let result = try await push
         _ = try await side
         #expect(result.verdicts.first?.outcome == .applied)
-        #expect(try await Self.count(harness, action: "TEST_GROUPED") == 1)
+        #expect(try await Self.count(harness, action: .auditAnchor) == 1)
         let verified = try await harness.database.pool.read { db in try AuditLog.verify(in: db) }
         #expect(verified.broken == nil)
     }

@@ -31,7 +31,7 @@ public struct AdminService: Sendable {
             try db.execute(
                 sql: "INSERT INTO users(name, role, team, created_at) VALUES (?, ?, ?, ?)",
                 arguments: [user.name, user.role, user.team, user.createdAt])
-            try Self.audit(db, "USER_ADDED", detail: "user=\(name) role=\(role.rawValue) team=\(team)")
+            try Self.audit(db, .userAdded, detail: "user=\(name) role=\(role.rawValue) team=\(team)")
         }
         return user
     }
@@ -44,7 +44,7 @@ public struct AdminService: Sendable {
                 throw AdminError("team_exists", "There is already a team named '\(name)'.")
             }
             try db.execute(sql: "INSERT INTO teams(name, created_at) VALUES (?, ?)", arguments: [name, team.createdAt])
-            try Self.audit(db, "TEAM_ADDED", detail: "team=\(name)")
+            try Self.audit(db, .teamAdded, detail: "team=\(name)")
         }
         return team
     }
@@ -52,11 +52,10 @@ public struct AdminService: Sendable {
     /// Allocates a young person to a worker. A new key worker ends the previous key allocation:
     /// the young person's records move to the new worker's device on its next pull and leave the
     /// old worker's device on its next (contract 5.3). `end` ends this user's allocation instead.
-    public func allocate(youngPerson: String, user: String, role: String, end: Bool) throws(AdminError) -> AllocationInfo {
+    public func allocate(youngPerson: String, user: String, role: AllocationRole, end: Bool) throws(AdminError) -> AllocationInfo {
         guard let yp = UUID(uuidString: youngPerson) else {
             throw AdminError("invalid_young_person", "'\(youngPerson)' is not a young person id (a UUID).")
         }
-        guard ["key", "co"].contains(role) else { throw AdminError("invalid_role", "--role is key or co, not '\(role)'.") }
         let now = WireTime.now()
         return try write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE name = ?", arguments: [user]) != nil else {
@@ -66,10 +65,10 @@ public struct AdminService: Sendable {
                 try db.execute(
                     sql: "UPDATE allocations SET ended_at = ? WHERE young_person = ? AND user_name = ? AND ended_at IS NULL",
                     arguments: [now, yp.uuidString, user])
-                try Self.audit(db, "ALLOCATION_ENDED", youngPerson: yp, detail: "user=\(user)")
+                try Self.audit(db, .allocationEnded, youngPerson: yp, detail: "user=\(user)")
             } else {
                 var moved: [String] = []
-                if role == "key" {
+                if role == .key {
                     moved = try String.fetchAll(
                         db,
                         sql:
@@ -86,12 +85,12 @@ public struct AdminService: Sendable {
                 }
                 try db.execute(
                     sql: "INSERT INTO allocations(young_person, user_name, role, started_at) VALUES (?, ?, ?, ?)",
-                    arguments: [yp.uuidString, user, role, now])
+                    arguments: [yp.uuidString, user, role.rawValue, now])
                 try Self.audit(
-                    db, "ACCESS_GRANTED", youngPerson: yp,
-                    detail: "user=\(user) role=\(role)\(moved.isEmpty ? "" : " moved-from=\(moved.joined(separator: ","))")")
+                    db, .accessGranted, youngPerson: yp,
+                    detail: "user=\(user) role=\(role.rawValue)\(moved.isEmpty ? "" : " moved-from=\(moved.joined(separator: ","))")")
             }
-            return AllocationInfo(youngPerson: yp.uuidString.lowercased(), user: user, role: role, at: now, ended: end)
+            return AllocationInfo(youngPerson: yp.uuidString.lowercased(), user: user, role: role.rawValue, at: now, ended: end)
         }
     }
 
@@ -119,7 +118,7 @@ public struct AdminService: Sendable {
                     ON CONFLICT(id) DO UPDATE SET facts = excluded.facts, updated_at = excluded.updated_at
                     """,
                 arguments: [facts.id.uuidString, try WireProtocol.makeEncoder().encode(facts), WireTime.now()])
-            try Self.audit(db, "YOUNG_PERSON_FACTS", youngPerson: facts.id, detail: "cohort=\(facts.cohort.rawValue)")
+            try Self.audit(db, .youngPersonFacts, youngPerson: facts.id, detail: "cohort=\(facts.cohort.rawValue)")
         }
         return facts
     }
@@ -138,7 +137,7 @@ public struct AdminService: Sendable {
         do { try text.write(toFile: target, atomically: true, encoding: .utf8) } catch {
             throw AdminError("storage_error", "Cannot write \(target): \(error.localizedDescription)")
         }
-        try write { db in try Self.audit(db, "BANK_HOLIDAYS_IMPORTED", detail: "days=\(calendar.bankHolidays.count)") }
+        try write { db in try Self.audit(db, .bankHolidaysImported, detail: "days=\(calendar.bankHolidays.count)") }
         return calendar.bankHolidays.count
     }
 
@@ -180,7 +179,7 @@ public struct AdminService: Sendable {
     public func anchorAudit() throws(AdminError) -> AuditAnchor {
         let fingerprint = database.auditKey.key?.fingerprint
         return try write { db in
-            try Self.audit(db, "AUDIT_ANCHOR", detail: "")
+            try Self.audit(db, .auditAnchor, detail: "")
             guard let row = try Row.fetchOne(db, sql: "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1") else {
                 throw AdminError("storage_error", "The audit trail could not be read back.")
             }
@@ -188,7 +187,7 @@ public struct AdminService: Sendable {
         }
     }
 
-    static func audit(_ db: Database, _ action: String, youngPerson: UUID? = nil, detail: String) throws {
+    static func audit(_ db: Database, _ action: AuditAction, youngPerson: UUID? = nil, detail: String) throws {
         try AuditLog.append(
             AuditLog.Event(
                 actor: "admin", role: Role.admin.rawValue, device: nil, action: action, youngPerson: youngPerson?.uuidString.lowercased(),
@@ -235,7 +234,7 @@ public struct AdminService: Sendable {
                     id.uuidString, user, deviceName, Secrets.hash(Secrets.normaliseCode(code)), expires, WireTime.format(now),
                     tokenLifetimeSeconds, policy.offlineLeaseSeconds, policy.offlineEraseSeconds, policy.retentionSeconds,
                 ])
-            try Self.audit(db, "DEVICE_ENROLMENT_ISSUED", detail: "device=\(id.uuidString.lowercased()) user=\(user)")
+            try Self.audit(db, .deviceEnrolmentIssued, detail: "device=\(id.uuidString.lowercased()) user=\(user)")
         }
         return EnrolmentTicket(device: id.uuidString.lowercased(), user: user, code: code, expiresAt: expires)
     }
@@ -263,7 +262,7 @@ public struct AdminService: Sendable {
                     sql: "UPDATE devices SET revoked_at = ?, enrol_code_hash = NULL WHERE id = ?",
                     arguments: [WireTime.now(), row["id"] as String])
                 try Self.audit(
-                    db, "DEVICE_REVOKED", detail: "device=\((row["id"] as String).lowercased()) user=\(row["user_name"] as String)")
+                    db, .deviceRevoked, detail: "device=\((row["id"] as String).lowercased()) user=\(row["user_name"] as String)")
             }
             return try DeviceInfo(row: Row.fetchOne(db, sql: "SELECT * FROM devices WHERE id = ?", arguments: [row["id"] as String])!)
         }
@@ -301,7 +300,7 @@ public struct AdminService: Sendable {
                     Secrets.hash(token), WireTime.now(), deviceName, WireTime.format(Date().addingTimeInterval(TimeInterval(lifetime))), id,
                 ])
             try AuditLog.append(
-                AuditLog.Event(actor: row["name"], role: row["role"], device: id.lowercased(), action: "LOGIN", detail: "enrolled"), in: db)
+                AuditLog.Event(actor: row["name"], role: row["role"], device: id.lowercased(), action: .login, detail: "enrolled"), in: db)
             return EnrolmentResponse(
                 device: id.lowercased(), user: row["name"], role: row["role"], team: row["team"], token: token,
                 protocolVersions: WireProtocol.supportedVersions)

@@ -124,7 +124,7 @@ public enum StoreBackup {
     private static func copy(_ database: ServerDatabase, from source: String, to target: String) throws(AdminError) -> BackupReport {
         let takenAt = WireTime.now()
         let admin = AdminService(database: database)
-        try admin.write { db in try AdminService.audit(db, "BACKUP", detail: "to=\(target)") }
+        try admin.write { db in try AdminService.audit(db, .backup, detail: "to=\(target)") }
         let destinationPath = (target as NSString).appendingPathComponent(ServerDatabase.fileName)
         let snapshot: Snapshot
         do {

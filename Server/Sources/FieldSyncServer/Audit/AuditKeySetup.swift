@@ -37,7 +37,7 @@ enum AuditKeySetup {
                     do {
                         try AuditLog.append(
                             AuditLog.Event(
-                                actor: "system", role: Role.admin.rawValue, device: nil, action: "AUDIT_KEY_CREATED",
+                                actor: "system", role: Role.admin.rawValue, device: nil, action: .auditKeyCreated,
                                 detail: next == 1 ? "key=\(key.fingerprint)" : "key=\(key.fingerprint) legacy_entries=\(next - 1)"),
                             in: db)
                         guard db.lastInsertedRowID == next else {

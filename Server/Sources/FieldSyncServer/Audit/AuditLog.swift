@@ -41,7 +41,7 @@ enum AuditLog {
         var actor: String
         var role: String
         var device: String?
-        var action: String
+        var action: AuditAction
         var record: String? = nil
         var youngPerson: String? = nil
         var detail: String = ""
@@ -74,11 +74,11 @@ enum AuditLog {
             try head.hash
             ?? String.fetchOne(db.cachedStatement(sql: "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")) ?? genesis
         let hash = digest(
-            previous: previous, at: time, actor: event.actor, role: event.role, device: event.device, action: event.action,
+            previous: previous, at: time, actor: event.actor, role: event.role, device: event.device, action: event.action.rawValue,
             record: event.record, youngPerson: event.youngPerson, detail: event.detail, key: key)
         head.hash = hash
         return [
-            .text(time), .text(event.actor), .text(event.role), .text(event.device), .text(event.action), .text(event.record),
+            .text(time), .text(event.actor), .text(event.role), .text(event.device), .text(event.action.rawValue), .text(event.record),
             .text(event.youngPerson), .text(event.detail), .text(previous), .text(hash),
         ]
     }

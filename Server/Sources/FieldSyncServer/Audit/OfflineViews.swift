@@ -12,7 +12,7 @@ import HTTPTypes
 /// upload whose answer was lost, a duplicate delivery) and is skipped; the rest are appended in
 /// sequence order in the same transaction that moves the mark, so a crash stores all or none.
 enum OfflineViews {
-    static let action = "OFFLINE_VIEW"
+    static let action = AuditAction.offlineView
 
     /// Checks an upload before anything is stored: its size, and each entry's sequence (in
     /// order, in range), time, records and destination. Nothing of a refused upload is stored.
@@ -172,12 +172,12 @@ extension OfflineViewDetail {
 extension OfflineViews {
     /// The actions that record a person looking at case content (`admin audit --views`): views
     /// on devices, and reads on the server. Not pulls: what a device was sent is the manifest's.
-    static let lookedAt = [action, "HISTORY_READ", "COMPLIANCE_REPORT", "DEVICE_LIST", "EXPORT_STARTED", "EXPORT", "EXPORT_CUT_OFF"]
-    static let lookedAtJSON = "[" + lookedAt.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+    static let lookedAt: [AuditAction] = [action, .historyRead, .complianceReport, .deviceList, .exportStarted, .export, .exportCutOff]
+    static let lookedAtJSON = "[" + lookedAt.map { "\"\($0.rawValue)\"" }.joined(separator: ",") + "]"
 
     /// An `OFFLINE_VIEW` entry with its device time and offline mark filled in from the detail.
     static func annotated(_ entry: AuditEntry) -> AuditEntry {
-        guard entry.action == action, let detail = OfflineViewDetail(text: entry.detail) else { return entry }
+        guard entry.action == action.rawValue, let detail = OfflineViewDetail(text: entry.detail) else { return entry }
         var entry = entry
         entry.offline = true
         entry.deviceAt = detail.deviceAt
@@ -202,7 +202,7 @@ extension DeviceManifest {
         static func all(of deviceId: String, in db: Database) throws -> [UploadedView] {
             try Row.fetchAll(
                 db, sql: "SELECT at, young_person, detail FROM audit_log WHERE device_id = ? AND action = ? ORDER BY id",
-                arguments: [deviceId.lowercased(), OfflineViews.action]
+                arguments: [deviceId.lowercased(), OfflineViews.action.rawValue]
             ).compactMap { row -> UploadedView? in
                 guard let detail = OfflineViewDetail(text: row["detail"]) else { return nil }
                 return UploadedView(

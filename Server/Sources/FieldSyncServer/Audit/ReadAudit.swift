@@ -11,7 +11,7 @@ struct ReadAudit: Sendable {
 
     /// The entry for a read by `device`, with what the device reported about itself.
     func record(
-        _ action: String, by device: AuthenticatedDevice, record: String? = nil, youngPerson: String? = nil, detail: String,
+        _ action: AuditAction, by device: AuthenticatedDevice, record: String? = nil, youngPerson: String? = nil, detail: String,
         report: DeviceReport? = nil, mode override: ReadAuditMode? = nil
     ) async throws {
         var writes: [SideWrite] = [

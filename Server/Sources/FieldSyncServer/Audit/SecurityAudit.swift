@@ -13,17 +13,9 @@ import Synchronization
 ///
 /// Runs as a service beside the server; what is pending when it stops is written then.
 final class SecurityAudit: Service, Sendable {
-    enum Action: String, Sendable {
-        /// An enrolment code that was wrong, used or expired.
-        case enrolFailed = "ENROL_FAILED"
-        /// An enrolment refused by the rate limit before it was looked up.
-        case enrolRateLimited = "ENROL_RATE_LIMITED"
-        /// A bearer token the server never issued, an expired one, or a revoked device's.
-        case authFailed = "AUTH_FAILED"
-    }
-
     struct Event: Hashable, Sendable {
-        var action: Action
+        /// One of ``AuditAction/enrolFailed``, ``AuditAction/enrolRateLimited``, ``AuditAction/authFailed``.
+        var action: AuditAction
         var actor: String = "unknown"
         var role: String = "-"
         var device: String?
@@ -102,7 +94,7 @@ final class SecurityAudit: Service, Sendable {
                     let times = tally.count == 1 ? "at \(tally.first)" : "\(tally.count) times between \(tally.first) and \(tally.last)"
                     try AuditLog.append(
                         AuditLog.Event(
-                            actor: event.actor, role: event.role, device: event.device, action: event.action.rawValue,
+                            actor: event.actor, role: event.role, device: event.device, action: event.action,
                             detail: "\(event.reason), from \(event.address), \(times)"),
                         head: head, in: db)
                 }

@@ -125,7 +125,7 @@ struct DeviceAuthenticator: Sendable {
                         sql: "UPDATE devices SET wiped_at = ? WHERE id = ? AND wiped_at IS NULL", arguments: [WireTime.now(), found.id])
                     try AuditLog.append(
                         AuditLog.Event(
-                            actor: found.name, role: found.role, device: found.id.lowercased(), action: "REMOTE_WIPE",
+                            actor: found.name, role: found.role, device: found.id.lowercased(), action: .remoteWipe,
                             detail: "revoked at \(revokedAt)"),
                         in: db)
                 }

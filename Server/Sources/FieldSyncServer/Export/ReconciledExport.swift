@@ -83,7 +83,7 @@ struct ReconciledExport: Sendable {
         let audit = audit
         let what = "since=\(filter.since.token) team=\(filter.team ?? "-") kind=\(filter.kind?.rawValue ?? "all")"
         // Durable before the first line leaves: an export is never unaudited, however it ends.
-        try await audit.record("EXPORT_STARTED", by: device, detail: what, mode: .strict)
+        try await audit.record(.exportStarted, by: device, detail: what, mode: .strict)
         return ResponseBody { writer in
             var exported = 0
             var pending = 0
@@ -92,10 +92,10 @@ struct ReconciledExport: Sendable {
                     database: database, scope: scope, device: device, filter: filter, exported: &exported, pending: &pending, to: &writer)
             } catch {
                 try? await audit.record(
-                    "EXPORT_CUT_OFF", by: device, detail: "reconciled=\(exported) notReconciled=\(pending) \(what) error=\(error)")
+                    .exportCutOff, by: device, detail: "reconciled=\(exported) notReconciled=\(pending) \(what) error=\(error)")
                 throw error
             }
-            try await audit.record("EXPORT", by: device, detail: "reconciled=\(exported) notReconciled=\(pending) \(what)")
+            try await audit.record(.export, by: device, detail: "reconciled=\(exported) notReconciled=\(pending) \(what)")
             try await writer.finish(nil)
         }
     }

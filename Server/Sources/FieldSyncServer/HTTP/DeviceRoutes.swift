@@ -12,13 +12,14 @@ extension SyncRoutes {
     /// set at enrolment, else the server's). A device asks on every sync, so a change reaches it.
     func policy(_ request: Request) async throws -> Response {
         let device = try await authenticator.authenticate(authorization: request.headers[.authorization])
-        let row = try await database.pool.read { db -> Row? in
-            try Row.fetchOne(
+        // Read into Sendable values, so the asynchronous read (off the event loop) is the one taken.
+        let overrides: (lease: Int?, erase: Int?, retention: Int?) = try await database.pool.read { db in
+            let row = try Row.fetchOne(
                 db, sql: "SELECT offline_lease_seconds, offline_erase_seconds, retention_seconds FROM devices WHERE id = ?",
                 arguments: [device.deviceId.uuidString])
+            return (row?["offline_lease_seconds"], row?["offline_erase_seconds"], row?["retention_seconds"])
         }
-        let policy = devicePolicy.overridden(
-            lease: row?["offline_lease_seconds"], erase: row?["offline_erase_seconds"], retention: row?["retention_seconds"])
+        let policy = devicePolicy.overridden(lease: overrides.lease, erase: overrides.erase, retention: overrides.retention)
         return try Self.json(policy)
     }
 
@@ -42,7 +43,7 @@ extension SyncRoutes {
         // Out of scope answers as missing: a device learns nothing of records it may not see.
         guard let found else { throw APIError(.notFound, .notFound, "There is no record \(id) on the server that this device may see.") }
         try await readAudit.record(
-            "RECORD_READ", by: device, record: record.uuidString.lowercased(), youngPerson: found.youngPerson, detail: "on demand",
+            .recordRead, by: device, record: record.uuidString.lowercased(), youngPerson: found.youngPerson, detail: "on demand",
             report: Self.report(request))
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"],

@@ -110,7 +110,7 @@ struct SyncRoutes: Sendable {
             throw APIError(.notFound, .notFound, "There is no record \(id) on the server.")
         }
         try await readAudit.record(
-            "HISTORY_READ", by: device, record: record.uuidString.lowercased(), youngPerson: youngPerson?.uuidString.lowercased(),
+            .historyRead, by: device, record: record.uuidString.lowercased(), youngPerson: youngPerson?.uuidString.lowercased(),
             detail: "versions=\(page.versions.count) rejections=\(page.rejections.count) conflicts=\(page.conflicts.count)",
             report: Self.report(request))
         return try Self.json(page)
@@ -127,7 +127,7 @@ struct SyncRoutes: Sendable {
             try AuditLog.append(
                 AuditLog.Event(
                     actor: device.userName, role: device.roleName, device: device.deviceId.uuidString.lowercased(),
-                    action: "DEVICE_RETIRED",
+                    action: .deviceRetired,
                     detail: "retired by its user"),
                 in: db)
         }
@@ -175,7 +175,7 @@ struct SyncRoutes: Sendable {
         let report = ComplianceReport(database: database, dataDirectory: (database.path as NSString).deletingLastPathComponent)
         let rows = try await report.rows(for: device, team: team, asOf: asOf)
         try await readAudit.record(
-            "COMPLIANCE_REPORT", by: device, detail: "youngPeople=\(rows.count) team=\(team ?? "-") asOf=\(asOf)",
+            .complianceReport, by: device, detail: "youngPeople=\(rows.count) team=\(team ?? "-") asOf=\(asOf)",
             report: Self.report(request))
         return try Self.json(rows)
     }
@@ -192,7 +192,7 @@ struct SyncRoutes: Sendable {
             throw APIError(.serviceUnavailable, .unavailable, "Device health could not be read: \(error)")
         }
         try await readAudit.record(
-            "DEVICE_LIST", by: device, detail: "team=\(device.team) devices=\(devices.count)", report: Self.report(request))
+            .deviceList, by: device, detail: "team=\(device.team) devices=\(devices.count)", report: Self.report(request))
         return try Self.json(devices)
     }
 

@@ -202,13 +202,13 @@ struct ChangeSetApplier {
         return detail
     }
 
-    static func auditAction(_ type: OperationType) -> String {
+    static func auditAction(_ type: OperationType) -> AuditAction {
         switch type {
-        case .create: "CREATE"
-        case .update: "UPDATE"
-        case .transition: "STATUS_CHANGE"
-        case .delete: "DELETE"
-        case .resolve: "RESOLVE_CONFLICT"
+        case .create: .create
+        case .update: .update
+        case .transition: .statusChange
+        case .delete: .delete
+        case .resolve: .resolveConflict
         }
     }
 

@@ -81,7 +81,7 @@ struct FeedReader: Sendable {
             return page
         }
         try await audit.record(
-            "SYNC_DOWNLOAD", by: device,
+            .syncDownload, by: device,
             detail: PullAuditDetail(
                 records: read.documents.count, after: cursor, cursor: next, isCatchUp: read.isCatchUp, removed: read.removed
             ).text,
