@@ -78,10 +78,12 @@ struct DurabilityTests {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         let heldAtKill = try await watcher.pullAll().count
-        // On a heavily loaded machine the sync may end before the kill lands; the exactly-once
-        // checks below still hold then, and the mid-sync checks run whenever the kill did land.
-        if process.terminationReason == .uncaughtSignal {
-            #expect(onServer > 0 && heldAtKill < ids.count, "killed mid-sync: \(heldAtKill) of \(ids.count) on the server")
+        // On a loaded machine the three batches can all land between two polls of the watcher, so
+        // the kill may come after the last push (during the pull) or after the sync ended. The
+        // exactly-once checks below hold in every case; the mid-push checks run whenever the kill
+        // landed with edits still unsent (most runs).
+        if process.terminationReason == .uncaughtSignal, heldAtKill < ids.count {
+            #expect(onServer > 0, "killed mid-sync: \(heldAtKill) of \(ids.count) on the server")
             let unsentAfterKill = try alice.status().unsent
             #expect(unsentAfterKill >= ids.count - heldAtKill, "every edit not on the server is still queued")
         }
